@@ -1,0 +1,63 @@
+/// The pointwise norm of TV and the projection onto its dual ball: the only difference between
+/// isotropic and anisotropic TV. Kernels are generic over it so each variant compiles to its own
+/// branch-free loop.
+protocol TVPixelNorm {
+    /// Value of the pointwise norm of a 2- or 3-component gradient.
+    static func norm<T: BinaryFloatingPoint>(_ g0: T, _ g1: T) -> T
+    static func norm<T: BinaryFloatingPoint>(_ g0: T, _ g1: T, _ g2: T) -> T
+    /// Projection onto the dual ball of radius `bound` (>= 0).
+    static func project<T: BinaryFloatingPoint>(_ v0: inout T, _ v1: inout T, bound: T)
+    static func project<T: BinaryFloatingPoint>(_ v0: inout T, _ v1: inout T, _ v2: inout T, bound: T)
+}
+
+/// Euclidean norm per pixel; its dual ball is the Euclidean ball.
+enum IsotropicNorm: TVPixelNorm {
+    @inline(__always)
+    static func norm<T: BinaryFloatingPoint>(_ g0: T, _ g1: T) -> T { (g0 * g0 + g1 * g1).squareRoot() }
+
+    @inline(__always)
+    static func norm<T: BinaryFloatingPoint>(_ g0: T, _ g1: T, _ g2: T) -> T {
+        (g0 * g0 + g1 * g1 + g2 * g2).squareRoot()
+    }
+
+    // Scale by bound / max(|v|, bound): 1 inside the ball, onto the sphere outside; the tiny floor
+    // makes a zero bound give exactly zero without a branch.
+    @inline(__always)
+    static func project<T: BinaryFloatingPoint>(_ v0: inout T, _ v1: inout T, bound: T) {
+        let length = (v0 * v0 + v1 * v1).squareRoot()
+        let scale = bound / Swift.max(Swift.max(length, bound), T.leastNormalMagnitude)
+        v0 *= scale
+        v1 *= scale
+    }
+
+    @inline(__always)
+    static func project<T: BinaryFloatingPoint>(_ v0: inout T, _ v1: inout T, _ v2: inout T, bound: T) {
+        let length = (v0 * v0 + v1 * v1 + v2 * v2).squareRoot()
+        let scale = bound / Swift.max(Swift.max(length, bound), T.leastNormalMagnitude)
+        v0 *= scale
+        v1 *= scale
+        v2 *= scale
+    }
+}
+
+/// l1 norm per pixel; its dual ball is the box [-bound, bound] per component.
+enum AnisotropicNorm: TVPixelNorm {
+    @inline(__always)
+    static func norm<T: BinaryFloatingPoint>(_ g0: T, _ g1: T) -> T { abs(g0) + abs(g1) }
+
+    @inline(__always)
+    static func norm<T: BinaryFloatingPoint>(_ g0: T, _ g1: T, _ g2: T) -> T { abs(g0) + abs(g1) + abs(g2) }
+
+    @inline(__always)
+    static func project<T: BinaryFloatingPoint>(_ v0: inout T, _ v1: inout T, bound: T) {
+        v0 = Swift.min(Swift.max(v0, -bound), bound)
+        v1 = Swift.min(Swift.max(v1, -bound), bound)
+    }
+
+    @inline(__always)
+    static func project<T: BinaryFloatingPoint>(_ v0: inout T, _ v1: inout T, _ v2: inout T, bound: T) {
+        v0 = Swift.min(Swift.max(v0, -bound), bound)
+        v1 = Swift.min(Swift.max(v1, -bound), bound)
+        v2 = Swift.min(Swift.max(v2, -bound), bound)
+    }
+}

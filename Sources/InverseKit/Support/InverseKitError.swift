@@ -1,0 +1,25 @@
+/// Errors raised by the core. Each carries a message that names the argument and the problem; the
+/// C layer maps the kind onto a status code.
+public struct InverseKitError: Error, CustomStringConvertible, Equatable {
+    public enum Kind: Equatable, Sendable {
+        case invalidArgument
+        case unsupportedType
+        case shape
+        case layout
+        case overflow
+        case notFinite
+        case outOfMemory
+        case callback
+        case internalError
+    }
+
+    public let kind: Kind
+    public let message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,40 @@
+"""InverseKit: imaging inverse problems (Python binding of libinversekit).
+
+    >>> import numpy as np, inversekit as ik
+    >>> x = ik.tv_denoise(np.random.rand(64, 64), lam=0.1)
+"""
+from __future__ import annotations
+
+from . import _raw
+from ._loader import ABI_VERSION
+from .errors import (CallbackError, InternalError, InvalidArgumentError, InverseKitError, LayoutError,
+                     LibraryNotFoundError, NotFiniteError, NullPointerError, OutOfMemoryError,
+                     OverflowSizeError, ShapeError, StructVersionError, UnsupportedDeviceError,
+                     UnsupportedDtypeError)
+from .tv import TVInfo, dual_shape, tv_denoise, tv_objective, tv_value
+
+__version__ = "0.1.0"
+
+
+def version() -> str:
+    """Version of the loaded library ("MAJOR.MINOR.PATCH")."""
+    return _raw.lib.ik_version_string().decode()
+
+
+def abi_version() -> int:
+    """ABI version of the loaded library (checked against ABI_VERSION at import)."""
+    return int(_raw.lib.ik_abi_version())
+
+
+def library_path() -> str:
+    """File the library was loaded from."""
+    return _raw.lib._name
+
+
+__all__ = [
+    "ABI_VERSION", "TVInfo", "abi_version", "dual_shape", "library_path", "tv_denoise", "tv_objective",
+    "tv_value", "version", "CallbackError", "InternalError", "InvalidArgumentError", "InverseKitError",
+    "LayoutError", "LibraryNotFoundError", "NotFiniteError", "NullPointerError", "OutOfMemoryError",
+    "OverflowSizeError", "ShapeError", "StructVersionError", "UnsupportedDeviceError",
+    "UnsupportedDtypeError",
+]

@@ -1,0 +1,104 @@
+"""The C API as ctypes declarations, in the order of include/inversekit.h. argtypes, restype and
+errcheck are set once, here; nothing else in the package touches the library directly."""
+from __future__ import annotations
+
+import ctypes
+from ctypes import POINTER, c_char_p, c_double, c_int, c_int32, c_int64, c_uint8, c_uint16, c_uint32, c_uint64, c_void_p
+
+from . import _loader
+from .errors import error_for_status
+
+IK_MAX_NDIM = 8
+IK_DEVICE_CPU = 1
+IK_DTYPE_FLOAT = 2
+IK_DTYPE_COMPLEX = 5
+IK_TV_ISOTROPIC = 0
+IK_TV_ANISOTROPIC = 1
+
+
+class IkDevice(ctypes.Structure):
+    _fields_ = [("device_type", c_int32), ("device_id", c_int32)]
+
+
+class IkDtype(ctypes.Structure):
+    _fields_ = [("code", c_uint8), ("bits", c_uint8), ("lanes", c_uint16)]
+
+
+class IkArray(ctypes.Structure):
+    _fields_ = [
+        ("data", c_void_p),
+        ("device", IkDevice),
+        ("ndim", c_int32),
+        ("dtype", IkDtype),
+        ("shape", POINTER(c_int64)),
+        ("strides", POINTER(c_int64)),
+        ("byte_offset", c_uint64),
+    ]
+
+
+class IkTVOptions(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("norm", c_int32),
+        ("lambda_", c_double),
+        ("tolerance", c_double),
+        ("max_iterations", c_int64),
+        ("threads", c_int32),
+        ("check_interval", c_int32),
+        ("lower", c_double),
+        ("upper", c_double),
+        ("weights", POINTER(IkArray)),
+        ("warm_start", c_int32),
+    ]
+
+
+class IkTVInfo(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("converged", c_int32),
+        ("iterations", c_int64),
+        ("primal", c_double),
+        ("dual", c_double),
+        ("gap", c_double),
+        ("relative_gap", c_double),
+        ("threads", c_int32),
+    ]
+
+
+lib = _loader.load()
+
+
+def _check_status(status: int, func, args):
+    if status != 0:
+        message = lib.ik_last_error_message().decode("utf-8", "replace")
+        raise error_for_status(status, message)
+    return status
+
+
+def _declare(name: str, restype, argtypes, status: bool = False) -> None:
+    fn = getattr(lib, name)
+    fn.restype = restype
+    fn.argtypes = argtypes
+    if status:
+        fn.errcheck = _check_status
+
+
+#: Every function of the header, in its order: (name, restype, argtypes, returns a status).
+FUNCTIONS = [
+    ("ik_version_string", c_char_p, [], False),
+    ("ik_version_number", c_int, [], False),
+    ("ik_abi_version", c_int, [], False),
+    ("ik_status_string", c_char_p, [c_int], False),
+    ("ik_last_error_message", c_char_p, [], False),
+    ("ik_tv_options_init", None, [POINTER(IkTVOptions)], False),
+    ("ik_tv_info_init", None, [POINTER(IkTVInfo)], False),
+    ("ik_tv_dual_shape", c_int, [POINTER(IkArray), POINTER(c_int64), POINTER(c_int32)], True),
+    ("ik_tv_denoise", c_int,
+     [POINTER(IkArray), POINTER(IkArray), POINTER(IkArray), POINTER(IkTVOptions), POINTER(IkTVInfo)], True),
+    ("ik_tv_value", c_int, [POINTER(IkArray), c_int32, POINTER(IkArray), POINTER(c_double)], True),
+]
+
+for _name, _restype, _argtypes, _status in FUNCTIONS:
+    _declare(_name, _restype, _argtypes, _status)
+
+DECLARED = [entry[0] for entry in FUNCTIONS]

@@ -1,0 +1,165 @@
+"""Total variation: value and proximal map (TV denoising)."""
+from __future__ import annotations
+
+import ctypes
+import math
+from dataclasses import dataclass
+from typing import Literal, Optional, Tuple, Union, overload
+
+import numpy as np
+
+from . import _raw
+from ._arrays import REAL_DTYPES, Descriptor
+from .errors import InvalidArgumentError, LayoutError, ShapeError, UnsupportedDtypeError
+
+Norm = Literal["isotropic", "anisotropic"]
+_NORMS = {"isotropic": _raw.IK_TV_ISOTROPIC, "anisotropic": _raw.IK_TV_ANISOTROPIC}
+
+
+@dataclass(frozen=True)
+class TVInfo:
+    """What `tv_denoise` did; `gap` bounds P(x) - min P."""
+
+    converged: bool
+    iterations: int
+    primal: float
+    dual: float
+    gap: float
+    relative_gap: float
+    threads: int
+
+
+def _norm_code(norm: str) -> int:
+    try:
+        return _NORMS[norm]
+    except KeyError:
+        raise InvalidArgumentError(f"Invalid norm: expected 'isotropic' or 'anisotropic', got {norm!r}") from None
+
+
+def _real_array(value, name: str) -> np.ndarray:
+    array = np.asarray(value)
+    if array.dtype not in REAL_DTYPES:
+        raise UnsupportedDtypeError(
+            f"Invalid {name}: expected a float32 or float64 array, got {array.dtype} "
+            "(convert with .astype(np.float32) or .astype(np.float64))")
+    if array.ndim not in (2, 3):
+        raise ShapeError(f"Invalid {name}: expected 2 or 3 dimensions, got {array.ndim}")
+    return array
+
+
+def dual_shape(shape: Tuple[int, ...]) -> Tuple[int, ...]:
+    """Shape of the dual variable of `tv_denoise` for an image of `shape`: (ndim, *shape)."""
+    return (len(shape), *shape)
+
+
+@overload
+def tv_denoise(y, lam: float = ..., *, return_info: Literal[False] = ..., **kwargs) -> np.ndarray: ...
+@overload
+def tv_denoise(y, lam: float = ..., *, return_info: Literal[True], **kwargs) -> Tuple[np.ndarray, TVInfo]: ...
+
+
+def tv_denoise(
+    y,
+    lam: float = 0.1,
+    *,
+    norm: Norm = "isotropic",
+    weights=None,
+    lower: Optional[float] = None,
+    upper: Optional[float] = None,
+    tol: float = 1e-4,
+    max_iter: int = 1000,
+    threads: int = 0,
+    check_interval: int = 10,
+    dual: Optional[np.ndarray] = None,
+    out: Optional[np.ndarray] = None,
+    return_info: bool = False,
+) -> Union[np.ndarray, Tuple[np.ndarray, TVInfo]]:
+    """Solve  min_{lower <= x <= upper} 0.5 * ||x - y||^2 + lam * TV_w(x)  on a 2-D or 3-D image.
+
+    TV uses forward differences with Neumann boundary; isotropic TV sums w_i * |grad x_i|_2,
+    anisotropic TV sums w_i * |grad x_i|_1. The solver stops when the relative duality gap
+    (primal - dual) / primal <= tol or after max_iter iterations.
+
+    y        float32 or float64 array, 2-D or 3-D, any strides; the result has y's dtype.
+    weights  optional per-pixel weights >= 0 of y's shape (space-variant TV).
+    lower, upper  optional box constraint on x.
+    dual     optional array of shape dual_shape(y.shape) and y's dtype: used as the warm start and
+             overwritten with the final dual (pass np.zeros(...) for a cold start you keep).
+    out      optional output array (y's shape and dtype); may be y itself.
+    Returns x, or (x, TVInfo) with return_info=True.
+    Raises the library's exceptions (InvalidArgumentError, ShapeError, NotFiniteError, ...).
+    """
+    y = _real_array(y, "y")
+    if out is None:
+        out = np.empty(y.shape, dtype=y.dtype)
+    elif not isinstance(out, np.ndarray):
+        raise LayoutError("Invalid out: expected a numpy array")
+    elif not out.flags.writeable:
+        raise LayoutError("Invalid out: array is read-only")
+    options = _raw.IkTVOptions()
+    _raw.lib.ik_tv_options_init(ctypes.byref(options))
+    options.norm = _norm_code(norm)
+    options.lambda_ = float(lam)
+    options.tolerance = float(tol)
+    options.max_iterations = _int_arg(max_iter, "max_iter")
+    options.threads = _int_arg(threads, "threads", bits=32)
+    options.check_interval = _int_arg(check_interval, "check_interval", bits=32)
+    options.lower = -math.inf if lower is None else float(lower)
+    options.upper = math.inf if upper is None else float(upper)
+    keep = []
+    if weights is not None:
+        w = np.asarray(weights)
+        if w.dtype not in REAL_DTYPES:
+            w = w.astype(y.dtype)
+        wd = Descriptor(w, "weights")
+        keep.append(wd)
+        options.weights = wd.pointer
+    dual_descriptor = None
+    if dual is not None:
+        if not isinstance(dual, np.ndarray) or not dual.flags.writeable:
+            raise LayoutError("Invalid dual: expected a writeable numpy array (it receives the final dual)")
+        dual_descriptor = Descriptor(dual, "dual")
+        options.warm_start = 1
+    info = _raw.IkTVInfo()
+    _raw.lib.ik_tv_info_init(ctypes.byref(info))
+    yd = Descriptor(y, "y")
+    xd = Descriptor(out, "out")
+    _raw.lib.ik_tv_denoise(yd.ref, xd.ref, dual_descriptor.ref if dual_descriptor else None,
+                           ctypes.byref(options), ctypes.byref(info))
+    del keep
+    if not return_info:
+        return out
+    return out, TVInfo(bool(info.converged), int(info.iterations), float(info.primal), float(info.dual),
+                       float(info.gap), float(info.relative_gap), int(info.threads))
+
+
+def tv_value(x, norm: Norm = "isotropic", weights=None) -> float:
+    """TV_w(x) of a 2-D or 3-D float32/float64 array (same discretisation as `tv_denoise`)."""
+    x = _real_array(x, "x")
+    code = _norm_code(norm)
+    wd = None
+    if weights is not None:
+        w = np.asarray(weights)
+        if w.dtype not in REAL_DTYPES:
+            w = w.astype(x.dtype)
+        wd = Descriptor(w, "weights")
+    value = ctypes.c_double()
+    xd = Descriptor(x, "x")
+    _raw.lib.ik_tv_value(xd.ref, code, wd.ref if wd else None, ctypes.byref(value))
+    return value.value
+
+
+def tv_objective(x, y, lam: float, norm: Norm = "isotropic", weights=None) -> float:
+    """P(x) = 0.5 * ||x - y||^2 + lam * TV_w(x), the objective `tv_denoise` minimises."""
+    diff = np.asarray(x, dtype=np.float64) - np.asarray(y, dtype=np.float64)
+    return 0.5 * float(np.vdot(diff, diff)) + float(lam) * tv_value(x, norm, weights)
+
+
+def _int_arg(value, name: str, bits: int = 64) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise InvalidArgumentError(f"Invalid {name}: expected an integer, got {value!r}")
+    value = int(value)
+    limit = 2 ** (bits - 1)
+    if not -limit <= value < limit:
+        raise InvalidArgumentError(f"Invalid {name}: {value} is out of range")
+    return value

@@ -1,0 +1,250 @@
+/*
+ * inversekit.h: the C interface of InverseKit, a library for imaging inverse problems.
+ *
+ * This header is the specification of the library's C ABI. If a function, type or constant is not
+ * declared here, it is not API: do not rely on any other symbol exported by libinversekit.so.
+ *
+ * ---------------------------------------------------------------------------------------------------
+ * ABI rules
+ * ---------------------------------------------------------------------------------------------------
+ *  1. A published function signature never changes. A changed behaviour or signature gets a new name
+ *     with a `_v2` suffix; the old function keeps working.
+ *  2. Enumerations only grow. Status codes are pinned negative values that are never reused.
+ *  3. A struct that crosses the boundary is either opaque (used through a pointer) or versioned: its
+ *     first field is `struct_size`, which the caller sets (the `*_init` functions do it) and the
+ *     library checks. New fields are only appended; a struct of a size this library does not know is
+ *     rejected with IK_ERR_STRUCT_VERSION instead of being misread.
+ *  4. IK_ABI_VERSION changes only when rule 1 or 3 had to be broken. A program compares the
+ *     IK_ABI_VERSION it was compiled with against ik_abi_version() at run time.
+ *  5. The exported `ik_` symbols are exactly the functions declared here (checked by the test suite
+ *     against the built library and the Python binding).
+ *
+ * ---------------------------------------------------------------------------------------------------
+ * Errors
+ * ---------------------------------------------------------------------------------------------------
+ * Every call that can fail returns an int status: IK_OK (0) or a negative ik_status. On failure the
+ * library writes nothing to any output argument (arrays, info structs, scalars), and
+ * ik_last_error_message() describes what was wrong, naming the argument. No input, however
+ * malformed, makes the library abort, trap or write outside the buffers it was given. The one thing
+ * the library cannot check is that `data` really points at enough memory for the described array:
+ * that is the caller's promise.
+ *
+ * ---------------------------------------------------------------------------------------------------
+ * Threading
+ * ---------------------------------------------------------------------------------------------------
+ * Every function declared here may be called from any thread, concurrently, as long as concurrent
+ * calls do not write to the same output buffers. The library keeps no global mutable state except
+ * the per-thread error message. Solvers may start worker threads of their own for the duration of a
+ * call (see `threads` in the options structs); they are joined before the call returns.
+ *
+ * ---------------------------------------------------------------------------------------------------
+ * Arrays
+ * ---------------------------------------------------------------------------------------------------
+ * Arrays cross the boundary as ik_array, laid out like DLPack's DLTensor so that a DLTensor (and thus
+ * a NumPy or PyTorch CPU tensor) can be passed without copying. The array's element at index
+ * (i_0, ..., i_{ndim-1}) lives at
+ *     (char*)data + byte_offset + sizeof(element) * sum_k i_k * strides[k].
+ * Strides are counted in elements and may be negative or zero; strides == NULL means C-contiguous
+ * (row-major). An output array must not overlap itself (no zero strides, no interleaving); inputs may
+ * use any strides. Supported element types: float32, float64, complex64, complex128, with lanes == 1,
+ * on the CPU. Each function states which of these it accepts.
+ */
+#ifndef INVERSEKIT_H
+#define INVERSEKIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#  define IK_API __declspec(dllimport)
+#else
+#  define IK_API __attribute__((visibility("default")))
+#endif
+
+/* =================================================================================================
+ * Versions
+ * ================================================================================================= */
+
+#define IK_VERSION_MAJOR 0
+#define IK_VERSION_MINOR 1
+#define IK_VERSION_PATCH 0
+/* MAJOR * 10000 + MINOR * 100 + PATCH, e.g. 100 for 0.1.0. */
+#define IK_VERSION_NUMBER (IK_VERSION_MAJOR * 10000 + IK_VERSION_MINOR * 100 + IK_VERSION_PATCH)
+#define IK_ABI_VERSION 1
+
+/* The library's version as "MAJOR.MINOR.PATCH". Static storage; never NULL. */
+IK_API const char* ik_version_string(void);
+
+/* The library's version as IK_VERSION_NUMBER computes it. */
+IK_API int ik_version_number(void);
+
+/* The library's ABI version. Compare it with IK_ABI_VERSION before using the library. */
+IK_API int ik_abi_version(void);
+
+/* =================================================================================================
+ * Status codes and error messages
+ * ================================================================================================= */
+
+typedef enum ik_status {
+    IK_OK = 0,
+    IK_ERR_NULL_POINTER = -1,       /* a required pointer argument was NULL */
+    IK_ERR_INVALID_ARGUMENT = -2,   /* a parameter is out of its range (e.g. lambda < 0) */
+    IK_ERR_UNSUPPORTED_DTYPE = -3,  /* element type not accepted by this function */
+    IK_ERR_UNSUPPORTED_DEVICE = -4, /* array not on the CPU */
+    IK_ERR_SHAPE = -5,              /* wrong number of dimensions or mismatched extents */
+    IK_ERR_LAYOUT = -6,             /* strides not allowed here, e.g. an output overlapping itself */
+    IK_ERR_OVERFLOW = -7,           /* sizes or offsets whose product overflows */
+    IK_ERR_NOT_FINITE = -8,         /* NaN or infinity where finite values are required */
+    IK_ERR_OUT_OF_MEMORY = -9,      /* a work buffer could not be allocated */
+    IK_ERR_STRUCT_VERSION = -10,    /* struct_size of an options or info struct not recognised */
+    IK_ERR_CALLBACK = -11,          /* a user callback reported failure */
+    IK_ERR_INTERNAL = -12           /* a bug in the library; please report it */
+} ik_status;
+
+/* Static, human-readable name of a status code ("invalid argument"); unknown codes give
+ * "unknown status". Never NULL. */
+IK_API const char* ik_status_string(int status);
+
+/* The message of the last call on this thread: after a failing call, what was wrong
+ * ("Invalid y: expected 2 or 3 dimensions, got 4"); after a successful call, "". The string is
+ * owned by the library and stays valid until the next ik_ call on the same thread. Never NULL. */
+IK_API const char* ik_last_error_message(void);
+
+/* =================================================================================================
+ * Array descriptor (same memory layout as DLPack's DLTensor)
+ * ================================================================================================= */
+
+/* Device types; the values are DLPack's. Only the CPU is supported. */
+typedef enum ik_device_type {
+    IK_DEVICE_CPU = 1
+} ik_device_type;
+
+typedef struct ik_device {
+    int32_t device_type; /* an ik_device_type */
+    int32_t device_id;   /* 0 for the CPU */
+} ik_device;
+
+/* Element type codes; the values are DLPack's. */
+typedef enum ik_dtype_code {
+    IK_DTYPE_FLOAT = 2,  /* bits 32 or 64 */
+    IK_DTYPE_COMPLEX = 5 /* bits 64 (two float32) or 128 (two float64) */
+} ik_dtype_code;
+
+typedef struct ik_dtype {
+    uint8_t code;   /* an ik_dtype_code */
+    uint8_t bits;   /* bits per element: 32, 64 or 128 */
+    uint16_t lanes; /* must be 1 */
+} ik_dtype;
+
+/* The largest ndim any function accepts. */
+#define IK_MAX_NDIM 8
+
+typedef struct ik_array {
+    void* data;           /* start of the allocation; see byte_offset */
+    ik_device device;     /* must be {IK_DEVICE_CPU, 0} */
+    int32_t ndim;         /* 0 .. IK_MAX_NDIM; each function states what it accepts */
+    ik_dtype dtype;       /* element type */
+    int64_t* shape;       /* ndim extents, each >= 1 */
+    int64_t* strides;     /* ndim strides in elements, or NULL for C-contiguous */
+    uint64_t byte_offset; /* bytes from data to the element at index (0, ..., 0) */
+} ik_array;
+
+/* =================================================================================================
+ * Total variation: value and proximal map (TV denoising)
+ *
+ * Discretisation: forward differences with Neumann boundary, (D_k x)(i) = x(i + e_k) - x(i) where
+ * i + e_k is inside the array, else 0, for each axis k of a 2-D or 3-D array. With per-pixel weights
+ * w >= 0 (all ones when absent):
+ *     isotropic    TV(x) = sum_i w_i * sqrt(sum_k (D_k x)(i)^2)
+ *     anisotropic  TV(x) = sum_i w_i * sum_k |(D_k x)(i)|
+ * ================================================================================================= */
+
+typedef enum ik_tv_norm {
+    IK_TV_ISOTROPIC = 0,
+    IK_TV_ANISOTROPIC = 1
+} ik_tv_norm;
+
+/* Options of ik_tv_denoise. Always fill with ik_tv_options_init() first, then change fields. */
+typedef struct ik_tv_options {
+    uint32_t struct_size;   /* sizeof(ik_tv_options); set by ik_tv_options_init */
+    int32_t norm;           /* ik_tv_norm; default IK_TV_ISOTROPIC */
+    double lambda;          /* regularisation weight, finite, >= 0; default 0.1 */
+    double tolerance;       /* stop when (primal - dual) / primal <= tolerance; finite, >= 0;
+                               0 runs max_iterations; default 1e-4 */
+    int64_t max_iterations; /* >= 1; default 1000 */
+    int32_t threads;        /* worker threads, 0 = one per online core; >= 0; default 0. Small
+                               problems run on fewer threads than asked. */
+    int32_t check_interval; /* evaluate the duality gap every this many iterations, >= 1; default 10.
+                               Each evaluation costs about one iteration. */
+    double lower;           /* box constraint lower <= x <= upper; -INFINITY / +INFINITY for none; */
+    double upper;           /* not NaN, lower <= upper; default -INFINITY, +INFINITY */
+    const ik_array* weights; /* NULL, or per-pixel weights w with y's shape, real, finite, >= 0 */
+    int32_t warm_start;     /* nonzero: start from the dual passed to ik_tv_denoise; default 0 */
+} ik_tv_options;
+
+/* Fills *options with the defaults above. NULL is ignored. */
+IK_API void ik_tv_options_init(ik_tv_options* options);
+
+/* What ik_tv_denoise did. Fill with ik_tv_info_init() before passing it. */
+typedef struct ik_tv_info {
+    uint32_t struct_size; /* sizeof(ik_tv_info); set by ik_tv_info_init */
+    int32_t converged;    /* 1 if relative_gap <= tolerance was reached, else 0 */
+    int64_t iterations;   /* dual iterations performed */
+    double primal;        /* P(x) = 0.5 * ||x - y||^2 + lambda * TV(x) of the returned x */
+    double dual;          /* D(q) of the returned dual q, a lower bound on min P */
+    double gap;           /* primal - dual >= P(x) - min P: a certificate of suboptimality */
+    double relative_gap;  /* gap / primal (0 when both are 0) */
+    int32_t threads;      /* threads actually used */
+} ik_tv_info;
+
+/* Fills *info with zeros and sets struct_size. NULL is ignored. */
+IK_API void ik_tv_info_init(ik_tv_info* info);
+
+/* The shape of the dual variable of ik_tv_denoise for an array y: (ndim, shape of y...).
+ * out_shape receives y->ndim + 1 extents (room for IK_MAX_NDIM is enough); *out_ndim the count.
+ * Errors: IK_ERR_NULL_POINTER, IK_ERR_SHAPE (y not 2-D or 3-D), the array checks of ik_tv_denoise. */
+IK_API int ik_tv_dual_shape(const ik_array* y, int64_t* out_shape, int32_t* out_ndim);
+
+/* TV denoising, the proximal map of lambda * TV plus the box:
+ *     x = argmin_{lower <= x <= upper}  0.5 * ||x - y||^2 + lambda * TV(x)
+ * solved by accelerated projected gradient on the dual (Beck and Teboulle's FGP with adaptive
+ * restart). With the dual variable q = (q_0, ..., q_{ndim-1}), |q_i| <= lambda * w_i, the iterate is
+ * x(q) = clip(y + div q, lower, upper) (div = -D^T), and the dual objective
+ *     D(q) = 0.5 ||y||^2 - 0.5 ||y + div q||^2 + 0.5 ||x(q) - (y + div q)||^2
+ * is a lower bound on the optimum, so info->gap = P(x) - D(q) bounds how far x is from optimal.
+ *
+ * y        2-D or 3-D real array (float32 or float64), finite values, any strides.
+ * x        output, same shape and dtype as y, non-overlapping strides. May be the same memory as y
+ *          or overlap it in any way: y is fully read before x is written.
+ * dual     NULL, or an array of the shape given by ik_tv_dual_shape() and y's dtype, non-overlapping
+ *          strides: on return it holds q, a warm start for a later call with a nearby y or lambda.
+ *          With options->warm_start set it is also read (and must be finite) as the starting point;
+ *          it is projected onto |q_i| <= lambda * w_i first. May not overlap y, x or the weights.
+ * options  NULL for the defaults, else filled by ik_tv_options_init().
+ * info     NULL, or filled by ik_tv_info_init(); receives the statistics.
+ *
+ * Returns IK_OK whether or not the tolerance was reached (see info->converged), or:
+ * IK_ERR_NULL_POINTER, IK_ERR_UNSUPPORTED_DTYPE (complex, or dtypes of y and x differ),
+ * IK_ERR_UNSUPPORTED_DEVICE, IK_ERR_SHAPE (rank not 2 or 3, x / dual / weights shape mismatch),
+ * IK_ERR_LAYOUT (overlapping output), IK_ERR_OVERFLOW, IK_ERR_NOT_FINITE (NaN or Inf in y, weights,
+ * a warm-start dual or lambda), IK_ERR_INVALID_ARGUMENT (negative lambda or weight, lower > upper,
+ * bad iteration counts), IK_ERR_STRUCT_VERSION, IK_ERR_OUT_OF_MEMORY. On error nothing is written.
+ * Thread safety: reentrant; concurrent calls must use distinct x, dual and info. */
+IK_API int ik_tv_denoise(const ik_array* y, ik_array* x, ik_array* dual,
+                         const ik_tv_options* options, ik_tv_info* info);
+
+/* The value TV(x) (see the formulas above) of a 2-D or 3-D real array x, with optional weights of
+ * x's shape (NULL for all ones). norm is an ik_tv_norm. Writes *value only on success.
+ * Errors: as for ik_tv_denoise's y and weights, plus IK_ERR_INVALID_ARGUMENT for an unknown norm.
+ * Thread safety: reentrant. */
+IK_API int ik_tv_value(const ik_array* x, int32_t norm, const ik_array* weights, double* value);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* INVERSEKIT_H */
