@@ -1,0 +1,113 @@
+"""Behaviour of the binding: layouts, aliasing, warm starts, threads, value."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import inversekit as ik
+from conftest import piecewise_image
+
+
+@pytest.fixture
+def image(rng):
+    return piecewise_image((40, 36), rng)
+
+
+def reference(y, **kw):
+    return ik.tv_denoise(np.ascontiguousarray(y), 0.1, tol=1e-9, max_iter=100_000, **kw)
+
+
+@pytest.mark.parametrize("view", ["transpose", "negative", "step", "fortran"])
+def test_any_input_strides(image, view):
+    big = np.stack([image, image + 1])
+    y = {"transpose": image.T, "negative": image[::-1, ::-2], "step": big[0, ::2, 1::1],
+         "fortran": np.asfortranarray(image)}[view]
+    assert not y.flags.c_contiguous or view == "fortran"
+    x = ik.tv_denoise(y, 0.1, tol=1e-9, max_iter=100_000)
+    np.testing.assert_allclose(x, reference(y), atol=1e-7)
+
+
+def test_strided_output_and_untouched_neighbours(image):
+    target = np.full((40, 72), -7.0)
+    out = target[:, ::2]
+    ik.tv_denoise(image, 0.1, tol=1e-9, max_iter=100_000, out=out)
+    np.testing.assert_allclose(out, reference(image), atol=1e-7)
+    assert np.all(target[:, 1::2] == -7.0)
+
+
+def test_output_may_alias_input(image):
+    expected = reference(image)
+    y = image.copy()
+    result = ik.tv_denoise(y, 0.1, tol=1e-9, max_iter=100_000, out=y)
+    assert result is y
+    np.testing.assert_allclose(y, expected, atol=1e-7)
+
+
+def test_partially_overlapping_output(image):
+    # out is y shifted by one row: the library must read all of y before writing.
+    storage = np.zeros((41, 36))
+    storage[:40] = image
+    y, out = storage[:40], storage[1:]
+    expected = reference(image)
+    ik.tv_denoise(y, 0.1, tol=1e-9, max_iter=100_000, out=out)
+    np.testing.assert_allclose(out, expected, atol=1e-7)
+
+
+def test_warm_start_reuses_and_returns_dual(image):
+    dual = np.zeros(ik.dual_shape(image.shape))
+    x1, info1 = ik.tv_denoise(image, 0.1, tol=1e-6, dual=dual, return_info=True)
+    assert np.abs(dual).max() > 0
+    # The dual certifies x: x = y + div q, |q_i| <= lambda.
+    div = dual[0].copy()
+    div[1:] -= dual[0][:-1]
+    div += dual[1]
+    div[:, 1:] -= dual[1][:, :-1]
+    np.testing.assert_allclose(x1, image + div, atol=1e-12)
+    assert np.sqrt(dual[0] ** 2 + dual[1] ** 2).max() <= 0.1 * (1 + 1e-12)
+    # A nearby problem converges faster from it.
+    cold = ik.tv_denoise(image * 1.01, 0.1, tol=1e-6, return_info=True)[1]
+    warm = ik.tv_denoise(image * 1.01, 0.1, tol=1e-6, dual=dual, return_info=True)[1]
+    assert warm.converged and warm.iterations < cold.iterations
+
+
+def test_float32_in_float32_out(image):
+    x, info = ik.tv_denoise(image.astype(np.float32), 0.1, tol=1e-5, return_info=True)
+    assert x.dtype == np.float32 and info.converged
+    np.testing.assert_allclose(x, reference(image), atol=2e-4)
+
+
+def test_threads_agree(rng):
+    y = piecewise_image((300, 200), rng)
+    x1, i1 = ik.tv_denoise(y, 0.1, tol=1e-7, max_iter=10_000, threads=1, return_info=True)
+    x2, i2 = ik.tv_denoise(y, 0.1, tol=1e-7, max_iter=10_000, threads=2, return_info=True)
+    assert i1.threads == 1 and i2.threads == 2
+    assert abs(i1.primal - i2.primal) <= 2e-7 * i1.primal
+    np.testing.assert_allclose(x1, x2, atol=1e-3)
+
+
+def test_space_variant_weights_protect_a_region(rng):
+    y = piecewise_image((32, 32), rng)
+    w = np.ones_like(y)
+    w[:16] = 0.0  # no regularisation in the top half: x = y there
+    x = ik.tv_denoise(y, 0.3, weights=w, tol=1e-9, max_iter=100_000)
+    plain = ik.tv_denoise(y, 0.3, tol=1e-9, max_iter=100_000)
+    assert np.abs(x[:15] - y[:15]).max() < np.abs(plain[:15] - y[:15]).max() / 10
+
+
+def test_value_matches_numpy(rng):
+    x = rng.random((7, 9, 5))
+    w = rng.random(x.shape)
+    g = [np.diff(x, axis=a, append=np.take(x, [-1], axis=a)) for a in range(3)]
+    iso = (w * np.sqrt(sum(gi ** 2 for gi in g))).sum()
+    aniso = (w * sum(np.abs(gi) for gi in g)).sum()
+    assert ik.tv_value(x, "isotropic", w) == pytest.approx(iso, rel=1e-12)
+    assert ik.tv_value(x, "anisotropic", w) == pytest.approx(aniso, rel=1e-12)
+
+
+def test_info_fields(image):
+    _, info = ik.tv_denoise(image, 0.1, tol=1e-3, check_interval=5, return_info=True)
+    assert info.converged and info.iterations % 5 == 0
+    assert info.gap == pytest.approx(info.primal - info.dual)
+    assert info.relative_gap == pytest.approx(info.gap / info.primal)
+    _, capped = ik.tv_denoise(image, 0.1, tol=1e-12, max_iter=7, return_info=True)
+    assert not capped.converged and capped.iterations == 7
