@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds the C API test and the C examples against include/ and the built library, and runs them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+lib="$PWD/.build/release"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+flags=(-std=c11 -Wall -Wextra -Werror -O2 -Iinclude -Iexamples/c)
+link=(-L"$lib" -linversekit -Wl,-rpath,"$lib" -lpthread -lm)
+
+echo "== C API test"
+cc "${flags[@]}" Tests/c/test_capi.c "${link[@]}" -o "$work/test_capi"
+"$work/test_capi"
+
+echo "== C++ compiles the header"
+printf '#include "inversekit.h"\nint main() { return ik_abi_version() == IK_ABI_VERSION ? 0 : 1; }\n' > "$work/header.cpp"
+c++ -std=c++17 -Wall -Wextra -Werror -Iinclude "$work/header.cpp" "${link[@]}" -o "$work/header_cpp"
+"$work/header_cpp"
+
+echo "== example: tv_denoise_pgm"
+cc "${flags[@]}" examples/c/tv_denoise_pgm.c "${link[@]}" -o "$work/tv_denoise_pgm"
+python3 examples/python/make_test_images.py --pgm "$work/noisy.pgm" --clean "$work/clean.pgm"
+"$work/tv_denoise_pgm" "$work/noisy.pgm" "$work/denoised.pgm" 0.1
+python3 examples/python/make_test_images.py --compare "$work/clean.pgm" "$work/noisy.pgm" "$work/denoised.pgm"
+if "$work/tv_denoise_pgm" "$work/noisy.pgm" "$work/bad.pgm" -1 2>"$work/err.txt"; then
+    echo "negative lambda was accepted"; exit 1
+fi
+grep -q "Invalid options.lambda" "$work/err.txt"
+echo "C examples: 2 passed, 0 failed"

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs whatever is missing (system libraries, Python packages), builds libinversekit.so in
+# release mode and installs the Python package with its own copy of the library. Idempotent: on a
+# machine that has everything it only rebuilds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+for pkg in libopenblas-dev liblapacke-dev libfftw3-dev python3-dev; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! python3 -c "import numpy, scipy, skimage, cvxpy, clarabel, prox_tv, pytest" 2>/dev/null; then
+    echo "== installing Python packages"
+    python3 -m pip install -q --disable-pip-version-check -r bindings/python/requirements-dev.txt
+fi
+
+echo "== building libinversekit.so"
+swift build -c release 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+test -f .build/release/libinversekit.so
+
+cp .build/release/libinversekit.so bindings/python/inversekit/libinversekit.so
+python3 -m pip install -q --disable-pip-version-check --no-deps --force-reinstall ./bindings/python 2>&1 \
+    | grep -v "Running pip as the 'root' user" || true
+rm -rf bindings/python/build bindings/python/*.egg-info
