@@ -243,6 +243,38 @@ IK_API int ik_tv_denoise(const ik_array* y, ik_array* x, ik_array* dual,
  * Thread safety: reentrant. */
 IK_API int ik_tv_value(const ik_array* x, int32_t norm, const ik_array* weights, double* value);
 
+/* ---- The TV proximal map as a reusable object ----------------------------------------------------
+ * For algorithms that apply prox_{lambda TV} many times to slowly changing points (FISTA, ADMM,
+ * Chambolle-Pock with a TV term): the object is made once for a shape, dtype, norm, box and weights,
+ * and each application starts from the dual of the previous one (rescaled when lambda changes), so
+ * later calls need far fewer iterations. An object holds iteration state: use it from one thread at
+ * a time; distinct objects are independent. */
+typedef struct ik_tv_prox ik_tv_prox;
+
+/* Creates a TV proximal map for arrays of `ndim` (2 or 3) extents `shape` and element type `dtype`
+ * (float32 or float64). `options` (NULL for the defaults) supplies norm, tolerance,
+ * max_iterations, threads, check_interval, lower, upper and weights; its lambda and warm_start are
+ * ignored. The weights, if any, are copied: the caller may free them afterwards.
+ * On success *out receives the object, which the caller releases with ik_tv_prox_destroy(); on
+ * error *out is left untouched. Errors: IK_ERR_NULL_POINTER, IK_ERR_SHAPE, IK_ERR_UNSUPPORTED_DTYPE,
+ * IK_ERR_OVERFLOW, IK_ERR_STRUCT_VERSION, IK_ERR_INVALID_ARGUMENT, IK_ERR_NOT_FINITE,
+ * IK_ERR_OUT_OF_MEMORY. */
+IK_API int ik_tv_prox_create(ik_tv_prox** out, int32_t ndim, const int64_t* shape, ik_dtype dtype,
+                             const ik_tv_options* options);
+
+/* x = argmin_{lower <= x <= upper} 0.5 ||x - y||^2 + lambda * TV_w(x), warm-started from the
+ * object's previous solve. y and x as in ik_tv_denoise, with the object's shape and dtype; x may
+ * alias y. info: NULL or filled by ik_tv_info_init(). On error x and info are untouched (the stored
+ * dual may have been rescaled to the new lambda, which keeps it a valid starting point). */
+IK_API int ik_tv_prox_apply(ik_tv_prox* prox, const ik_array* y, double lambda, ik_array* x,
+                            ik_tv_info* info);
+
+/* Forgets the stored dual: the next application starts cold. Errors: IK_ERR_NULL_POINTER. */
+IK_API int ik_tv_prox_reset(ik_tv_prox* prox);
+
+/* Releases the object. NULL is a no-op. */
+IK_API void ik_tv_prox_destroy(ik_tv_prox* prox);
+
 #ifdef __cplusplus
 }
 #endif

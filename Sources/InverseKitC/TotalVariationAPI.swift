@@ -93,43 +93,9 @@ public func ikTVDenoise(_ y: UnsafePointer<ik_array>?, _ x: UnsafePointer<ik_arr
         try xView.require(shape: yView.shape)
         try xView.requireNonOverlapping()
 
-        var settings = TVOptions()
-        var weights: ArrayView? = nil
-        var warmStart = false
-        if let options {
-            let o = options.pointee
-            guard o.struct_size == UInt32(MemoryLayout<ik_tv_options>.size) else {
-                throw CAPIError(IK_ERR_STRUCT_VERSION,
-                                "Invalid options: struct_size \(o.struct_size) is not \(MemoryLayout<ik_tv_options>.size); fill it with ik_tv_options_init()")
-            }
-            guard let norm = TVNorm(rawValue: o.norm) else {
-                throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid options.norm: expected 0 or 1, got \(o.norm)")
-            }
-            guard let maxIterations = Int(exactly: o.max_iterations) else {
-                throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid options.max_iterations: \(o.max_iterations)")
-            }
-            settings = TVOptions(lambda: o.lambda, norm: norm, tolerance: o.tolerance, maxIterations: maxIterations,
-                                 threads: Int(o.threads), checkInterval: Int(o.check_interval),
-                                 lower: o.lower, upper: o.upper)
-            if let w = o.weights {
-                let view = try ArrayView(w, name: "weights")
-                try view.requireReal()
-                try view.require(shape: yView.shape)
-                weights = view
-            }
-            warmStart = o.warm_start != 0
-        }
-        do {
-            try settings.validate()
-        } catch let error as InverseKitError {
-            throw CAPIError(error.kind.status, error.message.replacingFirst("Invalid ", with: "Invalid options."))
-        }
-        if let info {
-            guard info.pointee.struct_size == UInt32(MemoryLayout<ik_tv_info>.size) else {
-                throw CAPIError(IK_ERR_STRUCT_VERSION,
-                                "Invalid info: struct_size \(info.pointee.struct_size) is not \(MemoryLayout<ik_tv_info>.size); fill it with ik_tv_info_init()")
-            }
-        }
+        let parsed = try parseTVOptions(options, shape: yView.shape)
+        let (settings, weights, warmStart) = (parsed.options, parsed.weights, parsed.warmStart)
+        try checkInfo(info)
         let dualView = try dual.map { try ArrayView($0, name: "dual") }
         if let dualView {
             try dualView.require(type: yView.type, sameAs: "y")
@@ -150,19 +116,67 @@ public func ikTVDenoise(_ y: UnsafePointer<ik_array>?, _ x: UnsafePointer<ik_arr
         } else {
             result = try denoise(Double.self, yView, xView, dualView, weights, settings, warmStart, grid)
         }
-        if let info {
-            var i = ik_tv_info()
-            i.struct_size = UInt32(MemoryLayout<ik_tv_info>.size)
-            i.converged = result.converged ? 1 : 0
-            i.iterations = Int64(result.iterations)
-            i.primal = result.primal
-            i.dual = result.dual
-            i.gap = result.gap
-            i.relative_gap = result.relativeGap
-            i.threads = Int32(result.threads)
-            info.pointee = i
-        }
+        writeInfo(result, to: info)
     }
+}
+
+/// Reads and validates an options struct (NULL means the defaults). Messages name the field.
+func parseTVOptions(_ options: UnsafePointer<ik_tv_options>?, shape: [Int]) throws
+    -> (options: TVOptions, weights: ArrayView?, warmStart: Bool) {
+    var settings = TVOptions()
+    var weights: ArrayView? = nil
+    var warmStart = false
+    if let options {
+        let o = options.pointee
+        guard o.struct_size == UInt32(MemoryLayout<ik_tv_options>.size) else {
+            throw CAPIError(IK_ERR_STRUCT_VERSION,
+                            "Invalid options: struct_size \(o.struct_size) is not \(MemoryLayout<ik_tv_options>.size); fill it with ik_tv_options_init()")
+        }
+        guard let norm = TVNorm(rawValue: o.norm) else {
+            throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid options.norm: expected 0 or 1, got \(o.norm)")
+        }
+        guard let maxIterations = Int(exactly: o.max_iterations) else {
+            throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid options.max_iterations: \(o.max_iterations)")
+        }
+        settings = TVOptions(lambda: o.lambda, norm: norm, tolerance: o.tolerance, maxIterations: maxIterations,
+                             threads: Int(o.threads), checkInterval: Int(o.check_interval),
+                             lower: o.lower, upper: o.upper)
+        if let w = o.weights {
+            let view = try ArrayView(w, name: "weights")
+            try view.requireReal()
+            try view.require(shape: shape)
+            weights = view
+        }
+        warmStart = o.warm_start != 0
+    }
+    do {
+        try settings.validate()
+    } catch let error as InverseKitError {
+        throw CAPIError(error.kind.status, error.message.replacingFirst("Invalid ", with: "Invalid options."))
+    }
+    return (settings, weights, warmStart)
+}
+
+/// An info struct, when given, must be of this library's size.
+func checkInfo(_ info: UnsafeMutablePointer<ik_tv_info>?) throws {
+    if let info, info.pointee.struct_size != UInt32(MemoryLayout<ik_tv_info>.size) {
+        throw CAPIError(IK_ERR_STRUCT_VERSION,
+                        "Invalid info: struct_size \(info.pointee.struct_size) is not \(MemoryLayout<ik_tv_info>.size); fill it with ik_tv_info_init()")
+    }
+}
+
+func writeInfo(_ result: TVInfo, to info: UnsafeMutablePointer<ik_tv_info>?) {
+    guard let info else { return }
+    var i = ik_tv_info()
+    i.struct_size = UInt32(MemoryLayout<ik_tv_info>.size)
+    i.converged = result.converged ? 1 : 0
+    i.iterations = Int64(result.iterations)
+    i.primal = result.primal
+    i.dual = result.dual
+    i.gap = result.gap
+    i.relative_gap = result.relativeGap
+    i.threads = Int32(result.threads)
+    info.pointee = i
 }
 
 private func denoise<T: BinaryFloatingPoint>(

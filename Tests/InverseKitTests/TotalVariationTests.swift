@@ -145,4 +145,26 @@ final class TotalVariationTests: XCTestCase {
         XCTAssertEqual(kind { _ = try TVGrid(shape: [Int.max / 2, 4]) }, .overflow)
         XCTAssertEqual(kind { _ = try TVGrid(shape: [0, 4]) }, .shape)
     }
+
+    func testProxObjectWarmStartsAcrossCalls() throws {
+        let shape = [30, 26]
+        let y = noisyImage(shape, seed: 21)
+        let options = TVOptions(lambda: 0, tolerance: 1e-7, maxIterations: 50_000, threads: 1)
+        let prox = try TVProx<Double>(shape: shape, options: options)
+        var x = [Double](repeating: 0, count: y.count)
+        let first = try y.withUnsafeBufferPointer { yp in
+            try x.withUnsafeMutableBufferPointer { try prox.apply(yp, lambda: 0.1, output: $0) }
+        }
+        let shifted = y.map { 0.97 * $0 + 0.02 }
+        let second = try shifted.withUnsafeBufferPointer { yp in
+            try x.withUnsafeMutableBufferPointer { try prox.apply(yp, lambda: 0.12, output: $0) }
+        }
+        var cold = options
+        cold.lambda = 0.12
+        let reference = try TotalVariation.denoise(try NDArray(shape: shape, storage: shifted), options: cold)
+        XCTAssertTrue(first.converged && second.converged)
+        XCTAssertLessThan(second.iterations, reference.info.iterations)
+        XCTAssertEqual(second.primal, reference.info.primal, accuracy: 1e-6 * reference.info.primal)
+        XCTAssertThrowsError(try TVProx<Double>(shape: shape, options: options, weights: [1, 2]))
+    }
 }

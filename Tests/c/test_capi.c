@@ -345,6 +345,61 @@ static void test_concurrent_calls(void) {
     EXPECT(memcmp(jobs[0].x, jobs[3].x, sizeof jobs[0].x) == 0);
 }
 
+static void test_prox_object(void) {
+    enum { R = 24, C = 20, N = R * C };
+    static double y[N], x[N], x2[N];
+    for (int k = 0; k < N; k++) y[k] = ((k % C) < C / 2 ? 0.2 : 0.8) + 0.3 * (uniform() - 0.5);
+    int64_t shape[2] = {R, C};
+    ik_dtype f64 = {IK_DTYPE_FLOAT, 64, 1}, c128 = {IK_DTYPE_COMPLEX, 128, 1};
+    ik_tv_options o;
+    ik_tv_options_init(&o);
+    o.tolerance = 1e-7;
+    o.max_iterations = 100000;
+    ik_tv_prox* prox = NULL;
+    EXPECT(ik_tv_prox_create(&prox, 2, shape, f64, &o) == IK_OK && prox != NULL);
+    ik_array ya = make_array(y, 2, shape, NULL, 64), xa = make_array(x, 2, shape, NULL, 64);
+    ik_tv_info first, second, direct;
+    ik_tv_info_init(&first);
+    ik_tv_info_init(&second);
+    ik_tv_info_init(&direct);
+    EXPECT(ik_tv_prox_apply(prox, &ya, 0.1, &xa, &first) == IK_OK && first.converged);
+    /* The same problem again starts from the stored dual and stops at once. */
+    EXPECT(ik_tv_prox_apply(prox, &ya, 0.1, &xa, &second) == IK_OK && second.iterations == 0);
+    ik_array x2a = make_array(x2, 2, shape, NULL, 64);
+    o.lambda = 0.1;
+    EXPECT(ik_tv_denoise(&ya, &x2a, NULL, &o, &direct) == IK_OK);
+    EXPECT(fabs(direct.primal - second.primal) <= 1e-6 * direct.primal);
+    EXPECT(ik_tv_prox_reset(prox) == IK_OK);
+    EXPECT(ik_tv_prox_apply(prox, &ya, 0.1, &xa, &second) == IK_OK && second.iterations == first.iterations);
+    /* Errors leave x untouched and the object usable. */
+    for (int k = 0; k < N; k++) x[k] = 42;
+    EXPECT_ERROR(ik_tv_prox_apply(prox, &ya, -1.0, &xa, NULL), IK_ERR_INVALID_ARGUMENT, "lambda");
+    EXPECT_ERROR(ik_tv_prox_apply(prox, &ya, NAN, &xa, NULL), IK_ERR_NOT_FINITE, "lambda");
+    int64_t other[2] = {C, R};
+    ik_array wrong = make_array(x, 2, other, NULL, 64);
+    EXPECT_ERROR(ik_tv_prox_apply(prox, &ya, 0.1, &wrong, NULL), IK_ERR_SHAPE, "Invalid x");
+    EXPECT_ERROR(ik_tv_prox_apply(NULL, &ya, 0.1, &xa, NULL), IK_ERR_NULL_POINTER, "prox");
+    EXPECT_ERROR(ik_tv_prox_apply(prox, NULL, 0.1, &xa, NULL), IK_ERR_NULL_POINTER, "Invalid y");
+    EXPECT(all_equal(x, 42.0, N));
+    EXPECT(ik_tv_prox_apply(prox, &ya, 0.2, &ya, NULL) == IK_OK); /* in place */
+    EXPECT_ERROR(ik_tv_prox_reset(NULL), IK_ERR_NULL_POINTER, "prox");
+    ik_tv_prox_destroy(prox);
+    ik_tv_prox_destroy(NULL);
+
+    ik_tv_prox* untouched = (ik_tv_prox*)&f64;
+    EXPECT_ERROR(ik_tv_prox_create(NULL, 2, shape, f64, NULL), IK_ERR_NULL_POINTER, "out");
+    EXPECT_ERROR(ik_tv_prox_create(&untouched, 4, shape, f64, NULL), IK_ERR_SHAPE, "got 4");
+    EXPECT_ERROR(ik_tv_prox_create(&untouched, 2, NULL, f64, NULL), IK_ERR_NULL_POINTER, "shape");
+    EXPECT_ERROR(ik_tv_prox_create(&untouched, 2, shape, c128, NULL), IK_ERR_UNSUPPORTED_DTYPE, "dtype");
+    int64_t zero[2] = {0, 5}, huge[2] = {INT64_C(1) << 40, INT64_C(1) << 40};
+    EXPECT_ERROR(ik_tv_prox_create(&untouched, 2, zero, f64, NULL), IK_ERR_SHAPE, "axis 0");
+    EXPECT_ERROR(ik_tv_prox_create(&untouched, 2, huge, f64, NULL), IK_ERR_OVERFLOW, "shape");
+    ik_tv_options_init(&o);
+    o.check_interval = 0;
+    EXPECT_ERROR(ik_tv_prox_create(&untouched, 2, shape, f64, &o), IK_ERR_INVALID_ARGUMENT, "check_interval");
+    EXPECT(untouched == (ik_tv_prox*)&f64);
+}
+
 int main(void) {
     test_versions_and_strings();
     test_options_and_info_init();
@@ -353,6 +408,7 @@ int main(void) {
     test_denoise_3d_float_strided_and_aliased();
     test_denoise_errors();
     test_concurrent_calls();
+    test_prox_object();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -11,7 +11,7 @@ from .errors import (CallbackError, InternalError, InvalidArgumentError, Inverse
                      LibraryNotFoundError, NotFiniteError, NullPointerError, OutOfMemoryError,
                      OverflowSizeError, ShapeError, StructVersionError, UnsupportedDeviceError,
                      UnsupportedDtypeError)
-from .tv import TVInfo, dual_shape, tv_denoise, tv_objective, tv_value
+from .tv import TVInfo, TVProx, dual_shape, tv_denoise, tv_objective, tv_value
 
 __version__ = "0.1.0"
 
@@ -32,7 +32,7 @@ def library_path() -> str:
 
 
 __all__ = [
-    "ABI_VERSION", "TVInfo", "abi_version", "dual_shape", "library_path", "tv_denoise", "tv_objective",
+    "ABI_VERSION", "TVInfo", "TVProx", "abi_version", "dual_shape", "library_path", "tv_denoise", "tv_objective",
     "tv_value", "version", "CallbackError", "InternalError", "InvalidArgumentError", "InverseKitError",
     "LayoutError", "LibraryNotFoundError", "NotFiniteError", "NullPointerError", "OutOfMemoryError",
     "OverflowSizeError", "ShapeError", "StructVersionError", "UnsupportedDeviceError",

@@ -96,6 +96,10 @@ FUNCTIONS = [
     ("ik_tv_denoise", c_int,
      [POINTER(IkArray), POINTER(IkArray), POINTER(IkArray), POINTER(IkTVOptions), POINTER(IkTVInfo)], True),
     ("ik_tv_value", c_int, [POINTER(IkArray), c_int32, POINTER(IkArray), POINTER(c_double)], True),
+    ("ik_tv_prox_create", c_int, [POINTER(c_void_p), c_int32, POINTER(c_int64), IkDtype, POINTER(IkTVOptions)], True),
+    ("ik_tv_prox_apply", c_int, [c_void_p, POINTER(IkArray), c_double, POINTER(IkArray), POINTER(IkTVInfo)], True),
+    ("ik_tv_prox_reset", c_int, [c_void_p], True),
+    ("ik_tv_prox_destroy", None, [c_void_p], False),
 ]
 
 for _name, _restype, _argtypes, _status in FUNCTIONS:

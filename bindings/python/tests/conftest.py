@@ -1,12 +1,15 @@
 """Shared fixtures: deterministic test images and the repository's paths."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
+# Test the binding in this tree, not whatever copy is installed.
+sys.path.insert(0, str(REPO / "bindings" / "python"))
 
 
 @pytest.fixture

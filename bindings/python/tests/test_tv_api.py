@@ -111,3 +111,67 @@ def test_info_fields(image):
     assert info.relative_gap == pytest.approx(info.gap / info.primal)
     _, capped = ik.tv_denoise(image, 0.1, tol=1e-12, max_iter=7, return_info=True)
     assert not capped.converged and capped.iterations == 7
+
+
+def test_prox_object_matches_function_and_warm_starts(rng):
+    y = piecewise_image((48, 40), rng)
+    with ik.TVProx(y.shape, np.float64, lower=0.0, upper=1.0, tol=1e-7, max_iter=50_000) as prox:
+        x1, first = prox(y, 0.1, return_info=True)
+        expected = ik.tv_denoise(y, 0.1, lower=0.0, upper=1.0, tol=1e-9, max_iter=100_000)
+        np.testing.assert_allclose(x1, expected, atol=1e-5)
+        # A nearby point and a nearby lambda: the stored dual makes it cheaper than a cold start.
+        x2, second = prox(y * 0.98 + 0.01, 0.11, return_info=True)
+        cold = ik.tv_denoise(y * 0.98 + 0.01, 0.11, lower=0.0, upper=1.0, tol=1e-7, max_iter=50_000,
+                             return_info=True)[1]
+        assert second.converged and second.iterations < cold.iterations
+        assert second.primal == pytest.approx(cold.primal, rel=1e-6)
+        prox.reset()
+        _, again = prox(y * 0.98 + 0.01, 0.11, return_info=True)
+        assert again.iterations == cold.iterations
+        z = y.copy()
+        assert prox(z, 0.1, out=z) is z  # in place
+    prox.close()  # idempotent
+    with pytest.raises(ik.InvalidArgumentError, match="closed"):
+        prox(y, 0.1)
+
+
+def test_prox_object_float32_3d(rng):
+    y = piecewise_image((6, 10, 12), rng).astype(np.float32)
+    with ik.TVProx(y.shape, np.float32, norm="anisotropic", tol=1e-5) as prox:
+        x, info = prox(y, 0.05, return_info=True)
+    assert x.dtype == np.float32 and info.converged
+
+
+def test_prox_object_bad_input(rng):
+    y = rng.random((8, 9))
+    with pytest.raises(ik.ShapeError):
+        ik.TVProx((8,), np.float64)
+    with pytest.raises(ik.ShapeError):
+        ik.TVProx((8, 0), np.float64)
+    with pytest.raises(ik.UnsupportedDtypeError):
+        ik.TVProx((8, 9), np.complex128)
+    with pytest.raises(ik.InvalidArgumentError, match="lower"):
+        ik.TVProx((8, 9), lower=2.0, upper=1.0)
+    with pytest.raises(ik.ShapeError, match="weights"):
+        ik.TVProx((8, 9), weights=np.ones((9, 8)))
+    with ik.TVProx((8, 9)) as prox:
+        with pytest.raises(ik.ShapeError, match="Invalid y"):
+            prox(np.zeros((9, 8)), 0.1)
+        with pytest.raises(ik.UnsupportedDtypeError, match="Invalid y"):
+            prox(y.astype(np.float32), 0.1)
+        out = np.full_like(y, 4.0)
+        with pytest.raises(ik.InvalidArgumentError, match="lambda"):
+            prox(y, -0.1, out=out)
+        bad = y.copy()
+        bad[0, 0] = np.nan
+        with pytest.raises(ik.NotFiniteError):
+            prox(bad, 0.1, out=out)
+        assert np.all(out == 4.0)
+        assert prox(y, 0.1).shape == y.shape  # still usable after errors
+    with pytest.raises(ik.NullPointerError):
+        _raw_apply_null()
+
+
+def _raw_apply_null():
+    from inversekit import _raw
+    _raw.lib.ik_tv_prox_apply(None, None, 0.1, None, None)

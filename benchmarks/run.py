@@ -1,0 +1,207 @@
+"""InverseKit against its peers on the same ROF (TV denoising) problems, in one run.
+
+Problem: the camera image in [0, 1] (resized for 2048^2), Gaussian noise sigma = 0.1, lambda = 0.1:
+    min_x 0.5 ||x - y||^2 + lambda TV(x)
+Every implementation is scored on that same objective, evaluated in float64: the relative
+objective gap (P(x) - P*) / P*, with P* from an InverseKit solve certified to a relative duality
+gap of 1e-6 (1% of the smallest target). Measured:
+  * time to a relative gap of 1e-3 and 1e-4: InverseKit stopped by its own duality gap (which
+    bounds the objective gap from above); scikit-image's denoise_tv_chambolle (same isotropic
+    objective, weight = lambda) and proxTV's tv1_2d (anisotropic) at the fewest iterations that
+    reach the gap, found by a doubling then bisecting search;
+  * time per iteration of InverseKit and of a plain C loop doing the same fused dual iteration
+    (benchmarks/reference/fgp_iteration.c, cc -O3, one thread), the machine's reference.
+
+    python3 benchmarks/run.py [--quick] [--json PATH]
+
+--quick runs 512^2 only. Ratios > 1 mean InverseKit is faster (peer time / our time), except
+"per-iteration vs C", which is our time / C time (target <= 1.5).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# numpy's OpenBLAS threads spin after each call and would steal a core from whichever
+# implementation runs next; none of the measured code uses BLAS.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import numpy as np  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "bindings" / "python"))
+import inversekit as ik  # noqa: E402
+
+LAMBDA = 0.1
+SIGMA = 0.1
+TARGETS = (1e-3, 1e-4)
+
+
+def problem(size: int) -> np.ndarray:
+    from skimage import data
+    from skimage.transform import resize
+    clean = data.camera().astype(np.float64) / 255.0
+    if size != clean.shape[0]:
+        clean = resize(clean, (size, size), order=1, anti_aliasing=False)
+    return clean + SIGMA * np.random.default_rng(0).standard_normal(clean.shape)
+
+
+def timed(fn, repeats: int):
+    """(median seconds, last result) over `repeats` calls."""
+    times, result = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def objective(x, y, norm):
+    return ik.tv_objective(np.asarray(x, np.float64), y, LAMBDA, norm)
+
+
+def fewest_iterations(run, gap_of, target, start):
+    """Smallest iteration count n with gap_of(run(n)) <= target: doubling, then three bisections."""
+    n, low = max(1, start), 0
+    while gap_of(run(n)) > target:
+        low, n = n, 2 * n
+        if n > 1 << 16:
+            return None
+    high = n
+    for _ in range(3):
+        mid = (low + high) // 2
+        if mid <= low:
+            break
+        if gap_of(run(mid)) <= target:
+            high = mid
+        else:
+            low = mid
+    return high
+
+
+def c_reference(size: int, iterations: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = Path(tmp) / "fgp_iteration"
+        subprocess.run(["cc", "-O3", "-o", str(exe), str(HERE / "reference" / "fgp_iteration.c"), "-lm"], check=True)
+        out = subprocess.run([str(exe), str(size), str(size), str(iterations)], capture_output=True, text=True,
+                             check=True).stdout
+    return {line.split()[0]: float(line.split()[1]) for line in out.splitlines()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="512^2 only")
+    parser.add_argument("--json", type=Path, help="write the measurements here")
+    args = parser.parse_args()
+
+    from skimage.restoration import denoise_tv_chambolle
+    try:
+        import prox_tv
+    except ImportError:
+        prox_tv = None
+        print("proxTV not installed: skipping it", file=sys.stderr)
+
+    records: list[dict] = []
+    ratios: list[tuple[str, float, str]] = []
+
+    def record(case, impl, dtype, threads, seconds, **extra):
+        records.append(dict(case=case, impl=impl, dtype=dtype, threads=threads, median_s=seconds, **extra))
+        gap = extra.get("rel_gap")
+        print(f"  {impl:<24} {dtype:<8} threads={threads}  {seconds * 1e3:10.2f} ms"
+              + (f"  rel_gap={gap:.2e}" if gap is not None else "")
+              + (f"  iterations={extra['iterations']}" if "iterations" in extra else ""), flush=True)
+
+    sizes = [512] if args.quick else [512, 2048]
+    for size in sizes:
+        y = problem(size)
+        big = size >= 2048
+        repeats = 1 if big else 3
+        print(f"\n== {size}x{size}, lambda={LAMBDA}, sigma={SIGMA}", flush=True)
+        p_star = {}
+        for norm in ("isotropic", "anisotropic"):
+            x_ref, info = ik.tv_denoise(y, LAMBDA, norm=norm, tol=1e-6, max_iter=200_000, return_info=True)
+            p_star[norm] = info.primal
+            print(f"  reference P* ({norm}) = {info.primal:.10g}, certified relative gap {info.relative_gap:.1e}")
+
+        def rel_gap(x, norm="isotropic"):
+            return (objective(x, y, norm) - p_star[norm]) / p_star[norm]
+
+        # Per-iteration time against the C reference.
+        iters = 20 if big else 100
+        ref = c_reference(size, iters)
+        for dtype in ("float32", "float64"):
+            yc = y.astype(dtype)
+            record(f"periter-{size}", "C reference loop", dtype, 1, ref[dtype])
+            for threads in (1, 2):
+                seconds, _ = timed(lambda: ik.tv_denoise(yc, LAMBDA, tol=0, max_iter=iters, threads=threads), repeats)
+                per = seconds / iters
+                record(f"periter-{size}", "inversekit", dtype, threads, per)
+                if threads == 1:
+                    ratios.append((f"{size}^2 {dtype} per-iteration vs C (1 thread)", per / ref[dtype], "<= 1.5"))
+
+        # Time to a relative objective gap.
+        for target in TARGETS:
+            case = f"gap{target:.0e}-{size}"
+            print(f" -- to relative gap {target:.0e}", flush=True)
+            ours = {}
+            for dtype in ("float32", "float64"):
+                yc = y.astype(dtype)
+                for threads in (1, 2):
+                    seconds, (x, info) = timed(lambda: ik.tv_denoise(yc, LAMBDA, tol=target, max_iter=100_000,
+                                                                    threads=threads, return_info=True), repeats)
+                    ours[(dtype, threads)] = seconds
+                    record(case, "inversekit", dtype, threads, seconds, rel_gap=rel_gap(x), iterations=info.iterations)
+                    seconds_a, (xa, infoa) = timed(lambda: ik.tv_denoise(yc, LAMBDA, norm="anisotropic", tol=target,
+                                                                         max_iter=100_000, threads=threads,
+                                                                         return_info=True), repeats)
+                    ours[("aniso", dtype, threads)] = seconds_a
+                    record(case, "inversekit-anisotropic", dtype, threads, seconds_a,
+                           rel_gap=rel_gap(xa, "anisotropic"), iterations=infoa.iterations)
+
+            # scikit-image: fewest iterations found in float64, then timed in both dtypes.
+            n_sk = fewest_iterations(lambda n: denoise_tv_chambolle(y, weight=LAMBDA, eps=0, max_num_iter=n),
+                                     rel_gap, target, start=32 if target >= 1e-3 else 128)
+            if n_sk is None:
+                print("  skimage did not reach the gap within 65536 iterations")
+            else:
+                for dtype in ("float32", "float64"):
+                    yc = y.astype(dtype)
+                    seconds, x = timed(lambda: denoise_tv_chambolle(yc, weight=LAMBDA, eps=0, max_num_iter=n_sk),
+                                       repeats)
+                    record(case, "skimage denoise_tv_chambolle", dtype, 1, seconds, rel_gap=rel_gap(x),
+                           iterations=n_sk)
+                    for threads in (1, 2):
+                        ratios.append((f"{size}^2 {dtype} gap {target:.0e} skimage / ours ({threads} thr)",
+                                       seconds / ours[(dtype, threads)], ">= 30"))
+
+            if prox_tv is not None:
+                n_ptv = fewest_iterations(lambda n: prox_tv.tv1_2d(y, LAMBDA, n_threads=1, max_iters=n),
+                                          lambda x: rel_gap(x, "anisotropic"), target, start=1)
+                if n_ptv is not None:
+                    for threads in (1, 2):
+                        seconds, x = timed(lambda: prox_tv.tv1_2d(y, LAMBDA, n_threads=threads, max_iters=n_ptv),
+                                           repeats)
+                        record(case, "proxTV tv1_2d (aniso)", "float64", threads, seconds,
+                               rel_gap=rel_gap(x, "anisotropic"), iterations=n_ptv)
+                        ratios.append((f"{size}^2 float64 gap {target:.0e} proxTV / ours aniso ({threads} thr)",
+                                       seconds / ours[("aniso", "float64", threads)], "> 1"))
+
+    print("\n== ratios")
+    for name, value, goal in ratios:
+        print(f"  {name:<56} {value:8.2f}   (target {goal})")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"records": records,
+                                         "ratios": [dict(name=n, value=v, target=g) for n, v, g in ratios],
+                                         "cpu_count": os.cpu_count()}, indent=1))
+        print(f"\nwrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
