@@ -84,10 +84,11 @@ private final class StartGate {
 
     func wait() -> ThreadTeam {
         pthread_mutex_lock(&mutex)
-        while team == nil { pthread_cond_wait(&condition, &mutex) }
-        let result = team!
-        pthread_mutex_unlock(&mutex)
-        return result
+        defer { pthread_mutex_unlock(&mutex) }
+        while true {
+            if let team { return team }
+            pthread_cond_wait(&condition, &mutex)
+        }
     }
 }
 
