@@ -14,7 +14,7 @@ import Darwin
 ///   1. each thread sweeps its slab plane by plane, computing x(r) one plane ahead into a two-plane
 ///      ring and taking the dual step on the plane behind it, so x never goes to memory.
 /// The duality gap is evaluated every `checkInterval` iterations in two more phases.
-final class TVDualSolver<T: BinaryFloatingPoint, N: TVPixelNorm> {
+final class TVDualSolver<T: BinaryFloatingPoint & SIMDScalar, N: TVPixelNorm> {
     let grid: TVGrid
     let y: UnsafePointer<T>
     let weights: UnsafeMutablePointer<T>?
@@ -137,6 +137,8 @@ final class TVDualSolver<T: BinaryFloatingPoint, N: TVPixelNorm> {
         let checks = options.tolerance > 0
         var momentum = 1.0
         var iteration = 0
+        // Right after a restart the step is taken from q, discarding the extrapolation in r.
+        var base = q
         if warmStart && checks && certify(rank: rank, team: team, slab: slab, iteration: 0) { return }
         while iteration < options.maxIterations {
             iteration += 1
@@ -144,14 +146,19 @@ final class TVDualSolver<T: BinaryFloatingPoint, N: TVPixelNorm> {
             let beta = T((momentum - 1) / next)
             momentum = next
 
-            computeFirstPlane(rank: rank, slab: slab)
+            computeFirstPlane(rank: rank, slab: slab, base: base)
             team.barrier()
-            let restart = sweep(rank: rank, team: team, slab: slab, beta: beta)
+            let restart = sweep(rank: rank, team: team, slab: slab, base: base, beta: beta)
             partials.pointer[rank * Self.partialStride] = Double(restart)
             team.barrier()
             var total = 0.0
             for t in 0..<team.size { total += partials.pointer[t * Self.partialStride] }
-            if total < 0 { momentum = 1 }
+            if total < 0 {
+                momentum = 1
+                base = q
+            } else {
+                base = r
+            }
 
             let due = iteration == options.maxIterations || (checks && iteration % options.checkInterval == 0)
             if due && certify(rank: rank, team: team, slab: slab, iteration: iteration) { return }
@@ -160,21 +167,21 @@ final class TVDualSolver<T: BinaryFloatingPoint, N: TVPixelNorm> {
 
     private func firstPlane(rank: Int) -> UnsafeMutablePointer<T> { firstPlanes.pointer + rank * grid.plane }
 
-    private func computeFirstPlane(rank: Int, slab: Range<Int>) {
+    private func computeFirstPlane(rank: Int, slab: Range<Int>, base: UnsafeMutablePointer<T>) {
         guard let i = slab.first else { return }
-        computePrimalPlane(i, into: firstPlane(rank: rank))
+        computePrimalPlane(i, from: base, into: firstPlane(rank: rank))
     }
 
-    private func computePrimalPlane(_ i: Int, into out: UnsafeMutablePointer<T>) {
+    private func computePrimalPlane(_ i: Int, from p: UnsafeMutablePointer<T>, into out: UnsafeMutablePointer<T>) {
         for j in 0..<grid.n1 {
             TVRowKernels<T>.primalRow(y: UnsafeMutablePointer(mutating: y) + rowOffset(plane: i, row: j),
-                                      dual: dualRows(r, plane: i, row: j), count: grid.n2,
+                                      dual: dualRows(p, plane: i, row: j), count: grid.n2,
                                       lower: lower, upper: upper, into: out + j * grid.n2)
         }
     }
 
     /// Phase 1: the fused pipeline over this thread's slab.
-    private func sweep(rank: Int, team: ThreadTeam, slab: Range<Int>, beta: T) -> T {
+    private func sweep(rank: Int, team: ThreadTeam, slab: Range<Int>, base: UnsafeMutablePointer<T>, beta: T) -> T {
         let plane = grid.plane, n1 = grid.n1, n2 = grid.n2
         let ring = ringPlanes.pointer + rank * 2 * plane
         var target = ring
@@ -182,12 +189,14 @@ final class TVDualSolver<T: BinaryFloatingPoint, N: TVPixelNorm> {
         var restart: T = 0
         let q0 = component(q, 0), qLast = component(q, grid.components - 1)
         let r0 = component(r, 0), rLast = component(r, grid.components - 1)
+        let b0 = component(base, 0), bLast = component(base, grid.components - 1)
         let qMid: UnsafeMutablePointer<T>? = grid.hasMiddle ? component(q, 1) : nil
         let rMid: UnsafeMutablePointer<T>? = grid.hasMiddle ? component(r, 1) : nil
+        let bMid: UnsafeMutablePointer<T>? = grid.hasMiddle ? component(base, 1) : nil
         for i in slab {
             let next: UnsafeMutablePointer<T>
             if i + 1 < slab.upperBound {
-                computePrimalPlane(i + 1, into: target)
+                computePrimalPlane(i + 1, from: base, into: target)
                 next = target
             } else if i + 1 < grid.n0 {
                 next = firstPlane(rank: rank + 1)
@@ -201,6 +210,7 @@ final class TVDualSolver<T: BinaryFloatingPoint, N: TVPixelNorm> {
                 restart += TVRowKernels<T>.dualStepRow(
                     N.self, xRow: xRow, nextPlane: next + j * n2, nextRow: nextRow,
                     q0: q0 + offset, qMid: qMid.map { $0 + offset }, qLast: qLast + offset,
+                    b0: b0 + offset, bMid: bMid.map { $0 + offset }, bLast: bLast + offset,
                     r0: r0 + offset, rMid: rMid.map { $0 + offset }, rLast: rLast + offset,
                     weights: weightRow(plane: i, row: j), lambda: lambda, tau: tau(), beta: beta, count: n2)
             }

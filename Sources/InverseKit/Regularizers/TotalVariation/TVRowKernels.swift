@@ -2,8 +2,19 @@
 /// is one fused pass over it. Missing neighbours at the Neumann boundary are expressed without
 /// branches in the inner loop: a missing previous dual row is a row of zeros (its differences
 /// vanish), a missing next primal row is the row itself (its forward difference is zero).
-enum TVRowKernels<T: BinaryFloatingPoint> {
+enum TVRowKernels<T: BinaryFloatingPoint & SIMDScalar> {
     typealias Row = UnsafeMutablePointer<T>
+    /// Eight pixels per step: two SSE registers of Float, four of Double, so several independent
+    /// square roots and divisions are in flight.
+    typealias Lanes = SIMD8<T>
+
+    @inline(__always) static func load(_ p: Row, _ k: Int) -> Lanes {
+        UnsafeRawPointer(p + k).loadUnaligned(as: Lanes.self)
+    }
+
+    @inline(__always) static func store(_ v: Lanes, _ p: Row, _ k: Int) {
+        UnsafeMutableRawPointer(p + k).storeBytes(of: v, as: Lanes.self)
+    }
 
     /// The dual components that meet at one row: axis 0 at this plane and the previous one, the
     /// middle axis (3-D only) at this row and the previous one, and the contiguous axis.
@@ -35,7 +46,14 @@ enum TVRowKernels<T: BinaryFloatingPoint> {
             }
         } else {
             x[0] = Swift.min(Swift.max(y[0] + p.axis0[0] - p.axis0Previous[0] + p.last[0], lower), upper)
-            for k in 1..<count {
+            var k = 1
+            let lo = Lanes(repeating: lower), hi = Lanes(repeating: upper)
+            while k + Lanes.scalarCount <= count {
+                let d = load(p.axis0, k) - load(p.axis0Previous, k) + load(p.last, k) - load(p.last, k - 1)
+                store(laneMin(laneMax(load(y, k) + d, lo), hi), x, k)
+                k += Lanes.scalarCount
+            }
+            for k in k..<count {
                 let d = p.axis0[k] - p.axis0Previous[k] + p.last[k] - p.last[k - 1]
                 x[k] = Swift.min(Swift.max(y[k] + d, lower), upper)
             }
@@ -64,27 +82,29 @@ enum TVRowKernels<T: BinaryFloatingPoint> {
     }
 
     /// One accelerated projected-gradient step of the dual on a row, fused with the extrapolation:
-    ///   v = Proj_{|v| <= lambda w}(r + tau D x),  r <- v + beta (v - q),  q <- v.
+    ///   v = Proj_{|v| <= lambda w}(b + tau D x),  r <- v + beta (v - q),  q <- v,
+    /// where the base point b is r, or q itself right after a restart (b may alias r or q).
     /// `nextPlane` is the same row in plane i + 1 (or `xRow` itself at the last plane), `nextRow`
     /// the next row of this plane in 3-D (or `xRow` at the last row, nil in 2-D). Returns
-    /// sum (v - r_old) . (v - q_old), whose sign drives the adaptive restart.
+    /// sum (v - b) . (v - q_old), whose sign drives the adaptive restart.
     @inline(__always)
     static func dualStepRow<N: TVPixelNorm>(
         _: N.Type, xRow: Row, nextPlane: Row, nextRow: Row?,
-        q0: Row, qMid: Row?, qLast: Row, r0: Row, rMid: Row?, rLast: Row,
+        q0: Row, qMid: Row?, qLast: Row, b0: Row, bMid: Row?, bLast: Row, r0: Row, rMid: Row?, rLast: Row,
         weights: Row, lambda: T, tau: T, beta: T, count: Int
     ) -> T {
         var restart: T = 0
-        if let nextRow, let qMid, let rMid {
+        if let nextRow, let qMid, let rMid, let bMid {
             for k in 0..<count {
                 let xk = xRow[k]
                 let gLast = k + 1 < count ? xRow[k + 1] - xk : 0
-                var v0 = r0[k] + tau * (nextPlane[k] - xk)
-                var v1 = rMid[k] + tau * (nextRow[k] - xk)
-                var v2 = rLast[k] + tau * gLast
+                let a0 = b0[k], a1 = bMid[k], a2 = bLast[k]
+                var v0 = a0 + tau * (nextPlane[k] - xk)
+                var v1 = a1 + tau * (nextRow[k] - xk)
+                var v2 = a2 + tau * gLast
                 N.project(&v0, &v1, &v2, bound: lambda * weights[k])
                 let o0 = q0[k], o1 = qMid[k], o2 = qLast[k]
-                restart += (v0 - r0[k]) * (v0 - o0) + (v1 - rMid[k]) * (v1 - o1) + (v2 - rLast[k]) * (v2 - o2)
+                restart += (v0 - a0) * (v0 - o0) + (v1 - a1) * (v1 - o1) + (v2 - a2) * (v2 - o2)
                 r0[k] = v0 + beta * (v0 - o0)
                 rMid[k] = v1 + beta * (v1 - o1)
                 rLast[k] = v2 + beta * (v2 - o2)
@@ -94,29 +114,49 @@ enum TVRowKernels<T: BinaryFloatingPoint> {
             }
         } else {
             let inner = count - 1
-            for k in 0..<inner {
+            var k = 0
+            var lanes = Lanes()
+            let tauV = Lanes(repeating: tau), betaV = Lanes(repeating: beta), lambdaV = Lanes(repeating: lambda)
+            while k + Lanes.scalarCount <= inner {
+                let xk = load(xRow, k)
+                let a = load(b0, k), b = load(bLast, k), o0 = load(q0, k), o1 = load(qLast, k)
+                var v0 = a + tauV * (load(nextPlane, k) - xk)
+                var v1 = b + tauV * (load(xRow, k + 1) - xk)
+                N.project(&v0, &v1, bound: lambdaV * load(weights, k))
+                lanes += (v0 - a) * (v0 - o0) + (v1 - b) * (v1 - o1)
+                store(v0 + betaV * (v0 - o0), r0, k)
+                store(v1 + betaV * (v1 - o1), rLast, k)
+                store(v0, q0, k)
+                store(v1, qLast, k)
+                k += Lanes.scalarCount
+            }
+            restart += lanes.sum()
+            for k in k..<inner {
                 let xk = xRow[k]
-                var v0 = r0[k] + tau * (nextPlane[k] - xk)
-                var v1 = rLast[k] + tau * (xRow[k + 1] - xk)
+                let a0 = b0[k], a1 = bLast[k]
+                var v0 = a0 + tau * (nextPlane[k] - xk)
+                var v1 = a1 + tau * (xRow[k + 1] - xk)
                 N.project(&v0, &v1, bound: lambda * weights[k])
                 let o0 = q0[k], o1 = qLast[k]
-                restart += (v0 - r0[k]) * (v0 - o0) + (v1 - rLast[k]) * (v1 - o1)
+                restart += (v0 - a0) * (v0 - o0) + (v1 - a1) * (v1 - o1)
                 r0[k] = v0 + beta * (v0 - o0)
                 rLast[k] = v1 + beta * (v1 - o1)
                 q0[k] = v0
                 qLast[k] = v1
             }
             // Last column: no forward difference along the row.
-            let k = inner
-            var v0 = r0[k] + tau * (nextPlane[k] - xRow[k])
-            var v1 = rLast[k]
-            N.project(&v0, &v1, bound: lambda * weights[k])
-            let o0 = q0[k], o1 = qLast[k]
-            restart += (v0 - r0[k]) * (v0 - o0) + (v1 - rLast[k]) * (v1 - o1)
-            r0[k] = v0 + beta * (v0 - o0)
-            rLast[k] = v1 + beta * (v1 - o1)
-            q0[k] = v0
-            qLast[k] = v1
+            let e = inner
+            let a0 = b0[e], a1 = bLast[e]
+            var v0 = a0 + tau * (nextPlane[e] - xRow[e])
+            var v1 = a1
+            N.project(&v0, &v1, bound: lambda * weights[e])
+            let o0 = q0[e], o1 = qLast[e]
+            let step: T = (v0 - a0) * (v0 - o0) + (v1 - a1) * (v1 - o1)
+            restart += step
+            r0[e] = v0 + beta * (v0 - o0)
+            rLast[e] = v1 + beta * (v1 - o1)
+            q0[e] = v0
+            qLast[e] = v1
         }
         return restart
     }

@@ -123,7 +123,7 @@ public enum TotalVariation {
 
     // MARK: Concrete dispatch (keeps the kernels specialised for Float and Double)
 
-    private static func solve<S: BinaryFloatingPoint>(
+    private static func solve<S: BinaryFloatingPoint & SIMDScalar>(
         _: S.Type, _ y: UnsafeRawPointer?, _ weights: UnsafeRawPointer??, _ x: UnsafeMutableRawPointer?,
         _ dual: UnsafeMutableRawPointer??, _ grid: TVGrid, _ options: TVOptions, _ warmStart: Bool
     ) throws -> TVInfo {
@@ -138,7 +138,7 @@ public enum TotalVariation {
         }
     }
 
-    private static func run<S: BinaryFloatingPoint, N: TVPixelNorm>(
+    private static func run<S: BinaryFloatingPoint & SIMDScalar, N: TVPixelNorm>(
         _: N.Type, _ grid: TVGrid, _ y: UnsafePointer<S>, _ weights: UnsafeMutablePointer<S>?, _ options: TVOptions,
         _ x: UnsafeMutablePointer<S>, _ dual: UnsafeMutablePointer<S>?, _ warmStart: Bool
     ) throws -> TVInfo {
@@ -151,7 +151,7 @@ public enum TotalVariation {
         return solver.solve(warmStart: warmStart)
     }
 
-    private static func evaluate<S: BinaryFloatingPoint>(
+    private static func evaluate<S: BinaryFloatingPoint & SIMDScalar>(
         _: S.Type, _ x: UnsafeRawPointer?, _ weights: UnsafeRawPointer??, _ grid: TVGrid, _ norm: TVNorm
     ) throws -> Double {
         guard let x else { throw InverseKitError(.shape, "Invalid x: empty array") }
