@@ -275,6 +275,122 @@ IK_API int ik_tv_prox_reset(ik_tv_prox* prox);
 /* Releases the object. NULL is a no-op. */
 IK_API void ik_tv_prox_destroy(ik_tv_prox* prox);
 
+/* =================================================================================================
+ * Linear operators
+ *
+ * An ik_linop is a linear map A from arrays of an input shape and dtype to arrays of an output
+ * shape and dtype, with its exact adjoint A^H (the conjugate transpose for complex data). Every
+ * solver and sampler consumes them. Operators are immutable once created: ik_linop_apply and
+ * ik_linop_apply_adjoint may run concurrently on one operator with different output buffers.
+ * An operator made from others (product, sum, ...) keeps them alive itself: the caller may destroy
+ * its own handles to the parts right away. Every ik_linop* returned must be released with
+ * ik_linop_destroy().
+ *
+ * Shapes and dtypes passed to the create functions: 1 <= ndim <= IK_MAX_NDIM, extents >= 1;
+ * dtype one of float32, float64, complex64, complex128 unless a function says otherwise. On error
+ * *out is left untouched.
+ * ================================================================================================= */
+
+typedef struct ik_linop ik_linop;
+
+/* y = x. */
+IK_API int ik_linop_create_identity(ik_linop** out, int32_t ndim, const int64_t* shape, ik_dtype dtype);
+
+/* y = scale * x, scale real and finite. */
+IK_API int ik_linop_create_scaling(ik_linop** out, int32_t ndim, const int64_t* shape, ik_dtype dtype,
+                                   double scale);
+
+/* y = d * x elementwise (A^H y = conj(d) * y). The diagonal d (any strides, finite) gives the
+ * shape; `dtype` is the data's element type, of d's precision. A real d acts on real or complex
+ * data, a complex d needs complex data. */
+IK_API int ik_linop_create_diagonal(ik_linop** out, const ik_array* diagonal, ik_dtype dtype);
+
+/* Inpainting: y = m * x with a real mask m of 0 (missing) and 1 (observed) values, at least one 1.
+ * The mask gives the shape; `dtype` is the data's element type (float32 mask for single precision
+ * data, float64 for double). */
+IK_API int ik_linop_create_mask(ik_linop** out, const ik_array* mask, ik_dtype dtype);
+
+/* The finite-difference gradient of a 1-, 2- or 3-D array: forward differences with Neumann
+ * boundary, exactly TV's discretisation. Output shape (ndim, shape...). */
+IK_API int ik_linop_create_gradient(ik_linop** out, int32_t ndim, const int64_t* shape, ik_dtype dtype);
+
+/* The divergence div = -D^T (D the gradient above): input (ndim, shape...), output shape. */
+IK_API int ik_linop_create_divergence(ik_linop** out, int32_t ndim, const int64_t* shape, ik_dtype dtype);
+
+/* y = M x for a dense 2-D matrix M (m x n, any strides, finite), through BLAS. Input shape (n,),
+ * output (m,), both of M's dtype. The matrix is copied. */
+IK_API int ik_linop_create_matrix(ik_linop** out, const ik_array* matrix);
+
+/* y = A x for a sparse rows x columns matrix in compressed sparse row form: indptr (rows + 1
+ * entries, from 0 up to nnz, non-decreasing), indices (nnz column indices in 0..columns-1) and
+ * values (a 1-D array of nnz finite entries whose dtype is the data's). Input (columns,), output
+ * (rows,). Everything is copied. */
+IK_API int ik_linop_create_csr(ik_linop** out, int64_t rows, int64_t columns, const int64_t* indptr,
+                               const int64_t* indices, const ik_array* values);
+
+/* A user function computing output = A input. `input` and `output` are contiguous arrays of the
+ * shapes and dtypes declared at creation; the function must fill `output` and return 0, or return
+ * nonzero to fail the call (the library then returns IK_ERR_CALLBACK). It must not keep the
+ * pointers after returning. */
+typedef int (*ik_linop_function)(void* user_data, const ik_array* input, ik_array* output);
+
+/* Called once, when the operator is destroyed, with the user_data given at creation. */
+typedef void (*ik_release_function)(void* user_data);
+
+/* An operator defined by two user functions: `apply` (input shape -> output shape) and `adjoint`
+ * (output shape -> input shape). Both required; `release` may be NULL. The functions may be called
+ * from several threads at once if the operator is used so. If creation fails, release is not
+ * called. */
+IK_API int ik_linop_create_callback(ik_linop** out, int32_t input_ndim, const int64_t* input_shape,
+                                    ik_dtype input_dtype, int32_t output_ndim, const int64_t* output_shape,
+                                    ik_dtype output_dtype, ik_linop_function apply,
+                                    ik_linop_function adjoint, void* user_data, ik_release_function release);
+
+/* outer * inner: apply inner, then outer. inner's output must match outer's input. */
+IK_API int ik_linop_create_product(ik_linop** out, const ik_linop* outer, const ik_linop* inner);
+
+/* terms[0] + ... + terms[count-1], all of one input and output shape and dtype. count >= 1. */
+IK_API int ik_linop_create_sum(ik_linop** out, const ik_linop* const* terms, int32_t count);
+
+/* The vertical stack [blocks[0]; ...; blocks[count-1]]: one input shared by all; the outputs are
+ * flattened and concatenated, output shape (total,). */
+IK_API int ik_linop_create_stack(ik_linop** out, const ik_linop* const* blocks, int32_t count);
+
+/* diag(blocks[0], ..., blocks[count-1]). When all blocks have the same shapes it is a batch:
+ * input (count, in...), output (count, out...); otherwise inputs and outputs are flattened and
+ * concatenated. A batch of one operator: pass the same pointer count times. */
+IK_API int ik_linop_create_block_diagonal(ik_linop** out, const ik_linop* const* blocks, int32_t count);
+
+/* A^H as an operator. */
+IK_API int ik_linop_create_adjoint(ik_linop** out, const ik_linop* op);
+
+/* The normal operator A^H A (input shape to input shape). */
+IK_API int ik_linop_create_normal(ik_linop** out, const ik_linop* op);
+
+/* y = A x. x: the operator's input shape and dtype, any strides. y: its output shape and dtype,
+ * non-overlapping strides; may overlap x (x is read first). On error y is untouched. */
+IK_API int ik_linop_apply(const ik_linop* op, const ik_array* x, ik_array* y);
+
+/* x = A^H y, with the roles of the shapes swapped. */
+IK_API int ik_linop_apply_adjoint(const ik_linop* op, const ik_array* y, ik_array* x);
+
+/* The input (or output) shape and dtype: shape receives ndim extents (room for IK_MAX_NDIM is
+ * enough), *ndim the count, *dtype the element type. */
+IK_API int ik_linop_input_shape(const ik_linop* op, int64_t* shape, int32_t* ndim, ik_dtype* dtype);
+IK_API int ik_linop_output_shape(const ik_linop* op, int64_t* shape, int32_t* ndim, ik_dtype* dtype);
+
+/* ||A||_2 by power iteration on A^H A from a random start drawn with `seed`, stopped when the
+ * estimate changes by less than `tolerance` (relative, >= 0) or after max_iterations (>= 1). */
+IK_API int ik_linop_norm(const ik_linop* op, uint64_t seed, double tolerance, int64_t max_iterations,
+                         double* norm);
+
+/* The adjoint test: |<A x, y> - <x, A^H y>| / (||A x|| ||y||) for random x and y drawn with `seed`.
+ * Near machine precision (about 1e-15 in double, 1e-7 in single) for an exact adjoint. */
+IK_API int ik_linop_adjoint_test(const ik_linop* op, uint64_t seed, double* mismatch);
+
+/* Releases the handle. NULL is a no-op. */
+IK_API void ik_linop_destroy(ik_linop* op);
+
 #ifdef __cplusplus
 }
 #endif

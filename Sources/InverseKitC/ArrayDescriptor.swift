@@ -1,32 +1,8 @@
 import CInverseKitHeader
 import InverseKit
 
-/// Element types an ik_array can carry.
-enum ElementType: Equatable, CustomStringConvertible {
-    case float32, float64, complex64, complex128
-
-    var size: Int {
-        switch self {
-        case .float32: return 4
-        case .float64, .complex64: return 8
-        case .complex128: return 16
-        }
-    }
-
-    /// Alignment of one element (that of its real component).
-    var alignment: Int { self == .float32 || self == .complex64 ? 4 : 8 }
-
-    var isReal: Bool { self == .float32 || self == .float64 }
-
-    var description: String {
-        switch self {
-        case .float32: return "float32"
-        case .float64: return "float64"
-        case .complex64: return "complex64"
-        case .complex128: return "complex128"
-        }
-    }
-}
+/// Element types an ik_array can carry: the core's.
+typealias ElementType = ScalarType
 
 /// A validated ik_array: every extent, stride and offset fits in Int, and every element's address
 /// is base + (element offset) * size without wrapping around the address space.
@@ -252,6 +228,40 @@ struct ArrayView {
         }
     }
 
+    /// Copies the elements, in row-major order and in their own type (real or complex), to `out`.
+    func gatherRaw(into out: UnsafeMutableRawPointer) {
+        guard let base else { return }
+        let size = type.size, last = strides.last ?? 1
+        var position = 0
+        forEachRow { offset, run in
+            if last == 1 {
+                (out + position * size).copyMemory(from: base + offset &* size, byteCount: run * size)
+            } else {
+                for k in 0..<run {
+                    (out + (position + k) * size).copyMemory(from: base + (offset &+ k &* last) &* size, byteCount: size)
+                }
+            }
+            position += run
+        }
+    }
+
+    /// Copies row-major elements of this array's type from `values` into the array.
+    func scatterRaw(from values: UnsafeRawPointer) {
+        guard let base else { return }
+        let size = type.size, last = strides.last ?? 1
+        var position = 0
+        forEachRow { offset, run in
+            if last == 1 {
+                (base + offset &* size).copyMemory(from: values + position * size, byteCount: run * size)
+            } else {
+                for k in 0..<run {
+                    (base + (offset &+ k &* last) &* size).copyMemory(from: values + (position + k) * size, byteCount: size)
+                }
+            }
+            position += run
+        }
+    }
+
     /// Copies `values` (row-major, this array's real type) into the array's elements.
     func scatter<T: BinaryFloatingPoint>(from values: UnsafePointer<T>) {
         guard let base else { return }
@@ -303,3 +313,30 @@ final class ContiguousReal<T: BinaryFloatingPoint> {
         if let copy { view.scatter(from: copy.pointer) }
     }
 }
+
+/// Any array as a contiguous buffer of its own element type: the caller's memory when it is laid
+/// out that way (and `direct` allows), else a private copy; `writeBack()` copies a private buffer
+/// back to the caller.
+final class ContiguousRaw {
+    let view: ArrayView
+    let pointer: UnsafeMutableRawPointer
+    private let copy: AlignedBuffer<UInt8>?
+
+    init(_ view: ArrayView, direct: Bool, load: Bool) throws {
+        self.view = view
+        if direct && view.isContiguous, let base = view.base {
+            pointer = base
+            copy = nil
+        } else {
+            let buffer = try AlignedBuffer<UInt8>(count: max(view.count * view.type.size, 1))
+            pointer = UnsafeMutableRawPointer(buffer.pointer)
+            if load { view.gatherRaw(into: pointer) }
+            copy = buffer
+        }
+    }
+
+    func writeBack() {
+        if let copy { view.scatterRaw(from: UnsafeRawPointer(copy.pointer)) }
+    }
+}
+

@@ -5,12 +5,13 @@
 """
 from __future__ import annotations
 
-from . import _raw
+from . import _raw, linop
 from ._loader import ABI_VERSION
 from .errors import (CallbackError, InternalError, InvalidArgumentError, InverseKitError, LayoutError,
                      LibraryNotFoundError, NotFiniteError, NullPointerError, OutOfMemoryError,
                      OverflowSizeError, ShapeError, StructVersionError, UnsupportedDeviceError,
                      UnsupportedDtypeError)
+from .linop import LinearOperator
 from .tv import TVInfo, TVProx, dual_shape, tv_denoise, tv_objective, tv_value
 
 __version__ = "0.1.0"
@@ -32,7 +33,7 @@ def library_path() -> str:
 
 
 __all__ = [
-    "ABI_VERSION", "TVInfo", "TVProx", "abi_version", "dual_shape", "library_path", "tv_denoise", "tv_objective",
+    "ABI_VERSION", "LinearOperator", "TVInfo", "TVProx", "linop", "abi_version", "dual_shape", "library_path", "tv_denoise", "tv_objective",
     "tv_value", "version", "CallbackError", "InternalError", "InvalidArgumentError", "InverseKitError",
     "LayoutError", "LibraryNotFoundError", "NotFiniteError", "NullPointerError", "OutOfMemoryError",
     "OverflowSizeError", "ShapeError", "StructVersionError", "UnsupportedDeviceError",

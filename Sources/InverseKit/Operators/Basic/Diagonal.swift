@@ -1,0 +1,85 @@
+/// y = d * x elementwise, A^H y = conj(d) * y. A real d acts on real or complex data; a complex d
+/// needs complex data. With d a 0/1 mask this is the inpainting operator.
+public final class DiagonalOperator: LinearOperator {
+    /// d in the operator's precision, interleaved when complex.
+    private let values: AlignedBuffer<UInt8>
+    public let diagonalType: ScalarType
+
+    /// `diagonal`: `count * diagonalType.components` reals (Double), row-major over `shape`.
+    public init(shape: [Int], diagonal: [Double], diagonalType: ScalarType, dataType: ScalarType) throws {
+        if diagonalType.isComplex && !dataType.isComplex {
+            throw InverseKitError(.unsupportedType, "Invalid diagonal: a complex diagonal needs complex data, got \(dataType)")
+        }
+        let count = try LinearOperator.count(shape, dataType, "diagonal")
+        let kind = ScalarType(precision: dataType.precision, complex: diagonalType.isComplex)
+        guard diagonal.count == count * kind.components else {
+            throw InverseKitError(.shape, "Invalid diagonal: expected \(count * kind.components) reals, got \(diagonal.count)")
+        }
+        if let bad = diagonal.firstIndex(where: { !$0.isFinite }) {
+            throw InverseKitError(.notFinite, "Invalid diagonal: element \(bad / kind.components) is not finite")
+        }
+        values = try AlignedBuffer(count: count * kind.size)
+        switch dataType.precision {
+        case .single:
+            let p = UnsafeMutableRawPointer(values.pointer).assumingMemoryBound(to: Float.self)
+            for (i, v) in diagonal.enumerated() { p[i] = Float(v) }
+        case .double:
+            let p = UnsafeMutableRawPointer(values.pointer).assumingMemoryBound(to: Double.self)
+            for (i, v) in diagonal.enumerated() { p[i] = v }
+        }
+        self.diagonalType = kind
+        try super.init(inputShape: shape, outputShape: shape, inputType: dataType, outputType: dataType)
+    }
+
+    /// The inpainting operator: `mask` holds 0 (missing) or 1 (observed) per pixel, at least one 1.
+    public convenience init(shape: [Int], mask: [Double], dataType: ScalarType) throws {
+        if let bad = mask.firstIndex(where: { $0 != 0 && $0 != 1 }) {
+            throw InverseKitError(.invalidArgument, "Invalid mask: values must be 0 or 1, element \(bad) is \(mask[bad])")
+        }
+        guard mask.contains(1) else {
+            throw InverseKitError(.invalidArgument, "Invalid mask: no pixel is observed (all zeros)")
+        }
+        try self.init(shape: shape, diagonal: mask, diagonalType: dataType.real, dataType: dataType)
+    }
+
+    override public var name: String { "diagonal" }
+
+    override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
+        multiply(x, y, conjugate: false)
+    }
+
+    override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        multiply(y, x, conjugate: true)
+    }
+
+    private func multiply(_ a: UnsafeRawPointer, _ b: UnsafeMutableRawPointer, conjugate: Bool) {
+        let d = UnsafeRawPointer(values.pointer)
+        switch precision {
+        case .single: Self.kernel(Float.self, d, a, b, inputCount, diagonalType.isComplex, inputType.isComplex, conjugate)
+        case .double: Self.kernel(Double.self, d, a, b, inputCount, diagonalType.isComplex, inputType.isComplex, conjugate)
+        }
+    }
+
+    private static func kernel<T: BinaryFloatingPoint>(_: T.Type, _ dRaw: UnsafeRawPointer, _ aRaw: UnsafeRawPointer,
+                                                       _ bRaw: UnsafeMutableRawPointer, _ n: Int, _ complexD: Bool,
+                                                       _ complexData: Bool, _ conjugate: Bool) {
+        let d = dRaw.assumingMemoryBound(to: T.self), a = aRaw.assumingMemoryBound(to: T.self)
+        let b = bRaw.assumingMemoryBound(to: T.self)
+        switch (complexD, complexData) {
+        case (false, false):
+            for i in 0..<n { b[i] = d[i] * a[i] }
+        case (false, true):
+            for i in 0..<n {
+                b[2 * i] = d[i] * a[2 * i]
+                b[2 * i + 1] = d[i] * a[2 * i + 1]
+            }
+        default:
+            let sign: T = conjugate ? -1 : 1
+            for i in 0..<n {
+                let dr = d[2 * i], di = sign * d[2 * i + 1], ar = a[2 * i], ai = a[2 * i + 1]
+                b[2 * i] = dr * ar - di * ai
+                b[2 * i + 1] = dr * ai + di * ar
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+/// y = x.
+public final class IdentityOperator: LinearOperator {
+    public init(shape: [Int], type: ScalarType) throws {
+        try super.init(inputShape: shape, outputShape: shape, inputType: type, outputType: type)
+    }
+
+    override public var name: String { "identity" }
+
+    override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
+        y.copyMemory(from: x, byteCount: inputBytes)
+    }
+
+    override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        x.copyMemory(from: y, byteCount: inputBytes)
+    }
+}

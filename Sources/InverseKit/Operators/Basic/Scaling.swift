@@ -1,0 +1,21 @@
+/// y = s x for a real scalar s.
+public final class ScalingOperator: LinearOperator {
+    public let scale: Double
+
+    public init(shape: [Int], type: ScalarType, scale: Double) throws {
+        guard scale.isFinite else { throw InverseKitError(.notFinite, "Invalid scale: \(scale) is not finite") }
+        self.scale = scale
+        try super.init(inputShape: shape, outputShape: shape, inputType: type, outputType: type)
+    }
+
+    override public var name: String { "scaling" }
+
+    override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
+        y.copyMemory(from: x, byteCount: inputBytes)
+        RealView.scale(y, reals: inputCount * inputType.components, precision: precision, by: scale)
+    }
+
+    override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        try forward(y, into: x)
+    }
+}

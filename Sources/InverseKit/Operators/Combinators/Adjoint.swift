@@ -1,0 +1,48 @@
+/// A^H as an operator of its own.
+public final class AdjointOperator: LinearOperator {
+    public let base: LinearOperator
+
+    public init(_ base: LinearOperator) throws {
+        self.base = base
+        try super.init(inputShape: base.outputShape, outputShape: base.inputShape, inputType: base.outputType,
+                       outputType: base.inputType)
+    }
+
+    override public var canFailMidway: Bool { base.canFailMidway }
+
+    override public var name: String { "adjoint of \(base.name)" }
+
+    override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
+        try base.applyAdjoint(x, into: y)
+    }
+
+    override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        try base.apply(y, into: x)
+    }
+}
+
+/// A^H A, the normal operator (self-adjoint), from A's input space to itself.
+public final class NormalOperator: LinearOperator {
+    public let base: LinearOperator
+
+    public init(_ base: LinearOperator) throws {
+        self.base = base
+        try super.init(inputShape: base.inputShape, outputShape: base.inputShape, inputType: base.inputType,
+                       outputType: base.inputType)
+    }
+
+    override public var canFailMidway: Bool { base.canFailMidway }
+
+    override public var name: String { "normal of \(base.name)" }
+
+    override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
+        try withScratch(bytes: base.outputBytes) { middle in
+            try base.apply(x, into: middle)
+            try base.applyAdjoint(middle, into: y)
+        }
+    }
+
+    override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        try forward(y, into: x)
+    }
+}

@@ -1,0 +1,39 @@
+/// A + B for operators of equal input and output shapes and types.
+public final class SumOperator: LinearOperator {
+    public let terms: [LinearOperator]
+
+    public init(_ terms: [LinearOperator]) throws {
+        guard let first = terms.first else { throw InverseKitError(.invalidArgument, "Invalid sum: no operators") }
+        for (i, t) in terms.enumerated() where t.inputShape != first.inputShape || t.outputShape != first.outputShape
+            || t.inputType != first.inputType || t.outputType != first.outputType {
+            throw InverseKitError(.shape, "Invalid sum: term \(i) (\(t)) does not match term 0 (\(first))")
+        }
+        self.terms = terms
+        try super.init(inputShape: first.inputShape, outputShape: first.outputShape,
+                       inputType: first.inputType, outputType: first.outputType)
+    }
+
+    override public var canFailMidway: Bool { terms.contains { $0.canFailMidway } }
+
+    override public var name: String { "sum" }
+
+    override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
+        try accumulate(x, y, outputBytes, outputCount * outputType.components) { try $0.apply($1, into: $2) }
+    }
+
+    override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        try accumulate(y, x, inputBytes, inputCount * inputType.components) { try $0.applyAdjoint($1, into: $2) }
+    }
+
+    private func accumulate(_ a: UnsafeRawPointer, _ b: UnsafeMutableRawPointer, _ bytes: Int, _ reals: Int,
+                            _ op: (LinearOperator, UnsafeRawPointer, UnsafeMutableRawPointer) throws -> Void) throws {
+        // Scratch first: nothing is written to the output before every allocation has succeeded.
+        try withScratch(bytes: terms.count > 1 ? bytes : 0) { part in
+            try op(terms[0], a, b)
+            for t in terms.dropFirst() {
+                try op(t, a, part)
+                RealView.axpy(1, UnsafeRawPointer(part), b, reals: reals, precision: precision)
+            }
+        }
+    }
+}

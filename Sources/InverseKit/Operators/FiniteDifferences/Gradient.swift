@@ -1,0 +1,97 @@
+/// The finite-difference gradient of a 1-, 2- or 3-D array: forward differences with Neumann
+/// boundary, (D_k x)(i) = x(i + e_k) - x(i) inside, 0 on the last slice of axis k. Output shape
+/// (ndim, shape...). Exactly the discretisation of TV; its adjoint is minus the divergence.
+/// Complex data is differenced componentwise.
+public final class GradientOperator: LinearOperator {
+    public init(shape: [Int], type: ScalarType) throws {
+        guard (1...3).contains(shape.count) else {
+            throw InverseKitError(.shape, "Invalid shape: the gradient takes 1, 2 or 3 dimensions, got \(shape.count)")
+        }
+        try super.init(inputShape: shape, outputShape: [shape.count] + shape, inputType: type, outputType: type)
+    }
+
+    override public var name: String { "gradient" }
+
+    /// (outer, extent, inner) splitting of the flat index for differences along `axis`, in reals.
+    private func split(_ axis: Int) -> (Int, Int, Int) {
+        let outer = inputShape[..<axis].reduce(1, *)
+        let inner = inputShape[(axis + 1)...].reduce(1, *) * inputType.components
+        return (outer, inputShape[axis], inner)
+    }
+
+    override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
+        switch precision {
+        case .single: differences(Float.self, x, y)
+        case .double: differences(Double.self, x, y)
+        }
+    }
+
+    override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        switch precision {
+        case .single: adjointDifferences(Float.self, y, x)
+        case .double: adjointDifferences(Double.self, y, x)
+        }
+    }
+
+    private func differences<T: BinaryFloatingPoint>(_: T.Type, _ xRaw: UnsafeRawPointer, _ gRaw: UnsafeMutableRawPointer) {
+        let x = xRaw.assumingMemoryBound(to: T.self)
+        let reals = inputCount * inputType.components
+        for axis in 0..<inputShape.count {
+            let g = gRaw.assumingMemoryBound(to: T.self) + axis * reals
+            let (outer, extent, inner) = split(axis)
+            for o in 0..<outer {
+                let block = o * extent * inner
+                for j in 0..<(extent - 1) {
+                    let at = block + j * inner
+                    for k in 0..<inner { g[at + k] = x[at + inner + k] - x[at + k] }
+                }
+                let last = block + (extent - 1) * inner
+                for k in 0..<inner { g[last + k] = 0 }
+            }
+        }
+    }
+
+    // x(i) = sum_k g_k(i - e_k) [i not first] - g_k(i) [i not last]
+    private func adjointDifferences<T: BinaryFloatingPoint>(_: T.Type, _ gRaw: UnsafeRawPointer,
+                                                            _ xRaw: UnsafeMutableRawPointer) {
+        let x = xRaw.assumingMemoryBound(to: T.self)
+        let reals = inputCount * inputType.components
+        x.update(repeating: 0, count: reals)
+        for axis in 0..<inputShape.count {
+            let g = gRaw.assumingMemoryBound(to: T.self) + axis * reals
+            let (outer, extent, inner) = split(axis)
+            for o in 0..<outer {
+                let block = o * extent * inner
+                for j in 0..<(extent - 1) {
+                    let at = block + j * inner
+                    for k in 0..<inner {
+                        x[at + k] -= g[at + k]
+                        x[at + inner + k] += g[at + k]
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The divergence div = -D^T, adjoint partner of the gradient: input (ndim, shape...), output shape.
+public final class DivergenceOperator: LinearOperator {
+    private let gradient: GradientOperator
+
+    public init(shape: [Int], type: ScalarType) throws {
+        gradient = try GradientOperator(shape: shape, type: type)
+        try super.init(inputShape: gradient.outputShape, outputShape: shape, inputType: type, outputType: type)
+    }
+
+    override public var name: String { "divergence" }
+
+    override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
+        try gradient.applyAdjoint(x, into: y)
+        RealView.scale(y, reals: outputCount * outputType.components, precision: precision, by: -1)
+    }
+
+    override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        try gradient.apply(y, into: x)
+        RealView.scale(x, reals: inputCount * inputType.components, precision: precision, by: -1)
+    }
+}

@@ -1,0 +1,113 @@
+/// A linear map A from arrays of `inputShape` to arrays of `outputShape`, with its exact adjoint.
+///
+/// Data crosses as contiguous row-major buffers of the declared element types (complex data
+/// interleaved). Operators are immutable after creation: `apply` and `applyAdjoint` may run
+/// concurrently on one operator with different buffers. Subclasses override `forward` and
+/// `backward` and dispatch to kernels specialised for Float and Double.
+open class LinearOperator: CustomStringConvertible {
+    public let inputShape: [Int]
+    public let outputShape: [Int]
+    public let inputType: ScalarType
+    public let outputType: ScalarType
+    /// Elements in an input / output array.
+    public let inputCount: Int
+    public let outputCount: Int
+
+    public init(inputShape: [Int], outputShape: [Int], inputType: ScalarType, outputType: ScalarType) throws {
+        guard inputType.precision == outputType.precision else {
+            throw InverseKitError(.unsupportedType, "An operator maps between arrays of one precision")
+        }
+        self.inputShape = inputShape
+        self.outputShape = outputShape
+        self.inputType = inputType
+        self.outputType = outputType
+        inputCount = try LinearOperator.count(inputShape, inputType, "input")
+        outputCount = try LinearOperator.count(outputShape, outputType, "output")
+    }
+
+    public var precision: ScalarType.Precision { inputType.precision }
+
+    /// A short name for messages, e.g. "gradient".
+    open var name: String { "operator" }
+
+    /// Whether applying can fail after it has started writing its output (user callbacks can).
+    /// Callers that promise untouched outputs on error then write into a private buffer first.
+    open var canFailMidway: Bool { false }
+
+    public var description: String { "\(name): \(inputShape) \(inputType) -> \(outputShape) \(outputType)" }
+
+    /// y = A x.
+    public final func apply(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
+        try forward(x, into: y)
+    }
+
+    /// x = A^H y.
+    public final func applyAdjoint(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        try backward(y, into: x)
+    }
+
+    /// Implements y = A x. `x` holds inputCount elements of inputType, `y` outputCount of outputType.
+    open func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
+        throw InverseKitError(.internalError, "\(name) does not implement forward")
+    }
+
+    /// Implements x = A^H y.
+    open func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        throw InverseKitError(.internalError, "\(name) does not implement backward")
+    }
+
+    /// Bytes of an input / output buffer.
+    public var inputBytes: Int { inputCount * inputType.size }
+    public var outputBytes: Int { outputCount * outputType.size }
+
+    static func count(_ shape: [Int], _ type: ScalarType, _ what: String) throws -> Int {
+        var total = 1
+        for (axis, extent) in shape.enumerated() {
+            guard extent >= 1 else {
+                throw InverseKitError(.shape, "Invalid \(what) shape \(shape): extent of axis \(axis) must be >= 1")
+            }
+            let (product, overflow) = total.multipliedReportingOverflow(by: extent)
+            guard !overflow else { throw InverseKitError(.overflow, "Invalid \(what) shape \(shape): too many elements") }
+            total = product
+        }
+        guard !total.multipliedReportingOverflow(by: type.size * 4).overflow else {
+            throw InverseKitError(.overflow, "Invalid \(what) shape \(shape): too many bytes")
+        }
+        return total
+    }
+}
+
+extension LinearOperator {
+    /// y = A x on Swift arrays of reals (complex data interleaved: twice as many reals).
+    public func apply<T: BinaryFloatingPoint>(_ x: [T]) throws -> [T] {
+        try checkReals(x.count, inputCount, inputType, "x")
+        var y = [T](repeating: 0, count: outputCount * outputType.components)
+        try x.withUnsafeBytes { xb in try y.withUnsafeMutableBytes { yb in
+            try apply(xb.baseAddress!, into: yb.baseAddress!)
+        } }
+        return y
+    }
+
+    /// x = A^H y on Swift arrays of reals.
+    public func applyAdjoint<T: BinaryFloatingPoint>(_ y: [T]) throws -> [T] {
+        try checkReals(y.count, outputCount, outputType, "y")
+        var x = [T](repeating: 0, count: inputCount * inputType.components)
+        try y.withUnsafeBytes { yb in try x.withUnsafeMutableBytes { xb in
+            try applyAdjoint(yb.baseAddress!, into: xb.baseAddress!)
+        } }
+        return x
+    }
+
+    private func checkReals(_ got: Int, _ elements: Int, _ type: ScalarType, _ name: String) throws {
+        guard got == elements * type.components else {
+            throw InverseKitError(.shape, "Invalid \(name): expected \(elements * type.components) reals, got \(got)")
+        }
+    }
+}
+
+/// Runs `body` with a zero-filled scratch buffer of `bytes` bytes (64-byte aligned).
+func withScratch<R>(bytes: Int, _ body: (UnsafeMutableRawPointer) throws -> R) throws -> R {
+    let buffer = try AlignedBuffer<UInt8>(count: max(bytes, 1))
+    buffer.pointer.initialize(repeating: 0, count: max(bytes, 1))
+    return try body(UnsafeMutableRawPointer(buffer.pointer))
+}

@@ -1,0 +1,115 @@
+/// y = A x for a sparse m x n matrix in compressed sparse row form (indptr, indices, values), as
+/// scipy.sparse.csr_matrix stores it; A^H y scatters conj(values). Duplicate entries add up.
+public final class SparseCSROperator: LinearOperator {
+    public let rows: Int
+    public let columns: Int
+    private let indptr: [Int]
+    private let indices: [Int]
+    private let values: AlignedBuffer<UInt8>
+
+    /// `values`: nnz elements as reals (Double), interleaved when `type` is complex.
+    public init(rows: Int, columns: Int, indptr: [Int], indices: [Int], values: [Double], type: ScalarType) throws {
+        guard rows >= 1, columns >= 1 else {
+            throw InverseKitError(.shape, "Invalid sparse matrix: shape (\(rows), \(columns)) must have extents >= 1")
+        }
+        guard indptr.count == rows + 1 else {
+            throw InverseKitError(.shape, "Invalid indptr: expected \(rows + 1) entries, got \(indptr.count)")
+        }
+        let nnz = indices.count
+        guard indptr[0] == 0, indptr[rows] == nnz else {
+            throw InverseKitError(.invalidArgument, "Invalid indptr: must start at 0 and end at nnz = \(nnz)")
+        }
+        for r in 0..<rows where indptr[r] > indptr[r + 1] {
+            throw InverseKitError(.invalidArgument, "Invalid indptr: decreases at row \(r)")
+        }
+        if let bad = indices.firstIndex(where: { $0 < 0 || $0 >= columns }) {
+            throw InverseKitError(.invalidArgument, "Invalid indices: entry \(bad) is \(indices[bad]), outside 0..<\(columns)")
+        }
+        guard values.count == nnz * type.components else {
+            throw InverseKitError(.shape, "Invalid values: expected \(nnz * type.components) reals, got \(values.count)")
+        }
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw InverseKitError(.notFinite, "Invalid values: entry \(bad / type.components) is not finite")
+        }
+        self.values = try AlignedBuffer(count: max(nnz, 1) * type.size)
+        let raw = UnsafeMutableRawPointer(self.values.pointer)
+        switch type.precision {
+        case .single:
+            let p = raw.assumingMemoryBound(to: Float.self)
+            for (i, v) in values.enumerated() { p[i] = Float(v) }
+        case .double:
+            let p = raw.assumingMemoryBound(to: Double.self)
+            for (i, v) in values.enumerated() { p[i] = v }
+        }
+        self.rows = rows
+        self.columns = columns
+        self.indptr = indptr
+        self.indices = indices
+        try super.init(inputShape: [columns], outputShape: [rows], inputType: type, outputType: type)
+    }
+
+    override public var name: String { "sparse matrix" }
+
+    override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
+        switch precision {
+        case .single: multiply(Float.self, x, y)
+        case .double: multiply(Double.self, x, y)
+        }
+    }
+
+    override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        switch precision {
+        case .single: multiplyAdjoint(Float.self, y, x)
+        case .double: multiplyAdjoint(Double.self, y, x)
+        }
+    }
+
+    private func multiply<T: BinaryFloatingPoint>(_: T.Type, _ xRaw: UnsafeRawPointer, _ yRaw: UnsafeMutableRawPointer) {
+        let x = xRaw.assumingMemoryBound(to: T.self), y = yRaw.assumingMemoryBound(to: T.self)
+        let v = UnsafeRawPointer(values.pointer).assumingMemoryBound(to: T.self)
+        indptr.withUnsafeBufferPointer { ptr in indices.withUnsafeBufferPointer { idx in
+            if inputType.isComplex {
+                for r in 0..<rows {
+                    var re: T = 0, im: T = 0
+                    for e in ptr[r]..<ptr[r + 1] {
+                        let c = idx[e], vr = v[2 * e], vi = v[2 * e + 1], xr = x[2 * c], xi = x[2 * c + 1]
+                        re += vr * xr - vi * xi
+                        im += vr * xi + vi * xr
+                    }
+                    y[2 * r] = re
+                    y[2 * r + 1] = im
+                }
+            } else {
+                for r in 0..<rows {
+                    var sum: T = 0
+                    for e in ptr[r]..<ptr[r + 1] { sum += v[e] * x[idx[e]] }
+                    y[r] = sum
+                }
+            }
+        } }
+    }
+
+    private func multiplyAdjoint<T: BinaryFloatingPoint>(_: T.Type, _ yRaw: UnsafeRawPointer,
+                                                         _ xRaw: UnsafeMutableRawPointer) {
+        let y = yRaw.assumingMemoryBound(to: T.self), x = xRaw.assumingMemoryBound(to: T.self)
+        let v = UnsafeRawPointer(values.pointer).assumingMemoryBound(to: T.self)
+        x.update(repeating: 0, count: columns * inputType.components)
+        indptr.withUnsafeBufferPointer { ptr in indices.withUnsafeBufferPointer { idx in
+            if inputType.isComplex {
+                for r in 0..<rows {
+                    let yr = y[2 * r], yi = y[2 * r + 1]
+                    for e in ptr[r]..<ptr[r + 1] {
+                        let c = idx[e], vr = v[2 * e], vi = -v[2 * e + 1]
+                        x[2 * c] += vr * yr - vi * yi
+                        x[2 * c + 1] += vr * yi + vi * yr
+                    }
+                }
+            } else {
+                for r in 0..<rows {
+                    let yr = y[r]
+                    for e in ptr[r]..<ptr[r + 1] { x[idx[e]] += v[e] * yr }
+                }
+            }
+        } }
+    }
+}

@@ -1,0 +1,420 @@
+import CInverseKitHeader
+import InverseKit
+
+// Thunks of the header's "Linear operators" section. An ik_linop* is a retained LinearOperator.
+
+// MARK: Handles and argument parsing
+
+func operatorFrom(_ pointer: OpaquePointer?, _ name: String = "op") throws -> LinearOperator {
+    guard let pointer else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid \(name): NULL operator") }
+    return Unmanaged<LinearOperator>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+}
+
+func storeOperator(_ op: LinearOperator, _ out: UnsafeMutablePointer<OpaquePointer?>) {
+    out.pointee = OpaquePointer(Unmanaged.passRetained(op).toOpaque())
+}
+
+func requireOut(_ out: UnsafeMutablePointer<OpaquePointer?>?) throws -> UnsafeMutablePointer<OpaquePointer?> {
+    guard let out else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid out: NULL") }
+    return out
+}
+
+/// A shape given as (ndim, extents): 1...IK_MAX_NDIM extents, each >= 1.
+func parseShape(_ ndim: Int32, _ shape: UnsafePointer<Int64>?, _ name: String,
+                allowed: ClosedRange<Int> = 1...Int(IK_MAX_NDIM)) throws -> [Int] {
+    guard allowed.contains(Int(ndim)) else {
+        throw CAPIError(IK_ERR_SHAPE, "Invalid \(name): expected \(allowed.lowerBound) to \(allowed.upperBound) dimensions, got \(ndim)")
+    }
+    guard let shape else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid \(name): NULL shape") }
+    var extents: [Int] = []
+    for axis in 0..<Int(ndim) {
+        guard shape[axis] >= 1, let e = Int(exactly: shape[axis]) else {
+            throw CAPIError(IK_ERR_SHAPE, "Invalid \(name): extent of axis \(axis) must be >= 1, got \(shape[axis])")
+        }
+        extents.append(e)
+    }
+    return extents
+}
+
+func parseDType(_ dtype: ik_dtype, _ name: String) throws -> ScalarType {
+    switch (Int32(dtype.code), dtype.bits, dtype.lanes) {
+    case (Int32(IK_DTYPE_FLOAT.rawValue), 32, 1): return .float32
+    case (Int32(IK_DTYPE_FLOAT.rawValue), 64, 1): return .float64
+    case (Int32(IK_DTYPE_COMPLEX.rawValue), 64, 1): return .complex64
+    case (Int32(IK_DTYPE_COMPLEX.rawValue), 128, 1): return .complex128
+    default:
+        throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE,
+                        "Invalid \(name): unsupported dtype (code \(dtype.code), bits \(dtype.bits), lanes \(dtype.lanes)); expected float32, float64, complex64 or complex128")
+    }
+}
+
+func dtypeOf(_ type: ScalarType) -> ik_dtype {
+    var d = ik_dtype()
+    d.code = UInt8(type.isComplex ? IK_DTYPE_COMPLEX.rawValue : IK_DTYPE_FLOAT.rawValue)
+    d.bits = UInt8(type.size * 8)
+    d.lanes = 1
+    return d
+}
+
+/// The elements of an array as Doubles (reals; complex interleaved), in row-major order.
+func readReals(_ view: ArrayView) throws -> [Double] {
+    let reals = view.count * view.type.components
+    let copy = try ContiguousRaw(view, direct: true, load: true)
+    switch view.type.precision {
+    case .single:
+        let p = UnsafeRawPointer(copy.pointer).assumingMemoryBound(to: Float.self)
+        return (0..<reals).map { Double(p[$0]) }
+    case .double:
+        return Array(UnsafeBufferPointer(start: UnsafeRawPointer(copy.pointer).assumingMemoryBound(to: Double.self),
+                                         count: reals))
+    }
+}
+
+/// Core errors raised while building an operator get the argument's name in front when they lack one.
+func creating<R>(_ body: () throws -> R) throws -> R {
+    do { return try body() } catch let error as InverseKitError {
+        throw CAPIError(error.kind.status, error.message)
+    }
+}
+
+// MARK: Creation
+
+@_cdecl("ik_linop_create_identity")
+public func ikLinopCreateIdentity(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ndim: Int32,
+                                  _ shape: UnsafePointer<Int64>?, _ dtype: ik_dtype) -> Int32 {
+    apiCall {
+        let out = try requireOut(out)
+        let op = try creating { try IdentityOperator(shape: try parseShape(ndim, shape, "shape"), type: try parseDType(dtype, "dtype")) }
+        storeOperator(op, out)
+    }
+}
+
+@_cdecl("ik_linop_create_scaling")
+public func ikLinopCreateScaling(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ndim: Int32,
+                                 _ shape: UnsafePointer<Int64>?, _ dtype: ik_dtype, _ scale: Double) -> Int32 {
+    apiCall {
+        let out = try requireOut(out)
+        let op = try creating {
+            try ScalingOperator(shape: try parseShape(ndim, shape, "shape"), type: try parseDType(dtype, "dtype"), scale: scale)
+        }
+        storeOperator(op, out)
+    }
+}
+
+@_cdecl("ik_linop_create_diagonal")
+public func ikLinopCreateDiagonal(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ diagonal: UnsafePointer<ik_array>?,
+                                  _ dtype: ik_dtype) -> Int32 {
+    apiCall {
+        let out = try requireOut(out)
+        let view = try ArrayView(diagonal, name: "diagonal")
+        try view.require(ndim: 1...Int(IK_MAX_NDIM))
+        let type = try parseDType(dtype, "dtype")
+        guard view.type.precision == type.precision else {
+            throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE, "Invalid diagonal: its precision (\(view.type)) differs from dtype's (\(type))")
+        }
+        let values = try readReals(view)
+        let op = try creating { try DiagonalOperator(shape: view.shape, diagonal: values, diagonalType: view.type, dataType: type) }
+        storeOperator(op, out)
+    }
+}
+
+@_cdecl("ik_linop_create_mask")
+public func ikLinopCreateMask(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ mask: UnsafePointer<ik_array>?,
+                              _ dtype: ik_dtype) -> Int32 {
+    apiCall {
+        let out = try requireOut(out)
+        let view = try ArrayView(mask, name: "mask")
+        try view.require(ndim: 1...Int(IK_MAX_NDIM))
+        try view.requireReal()
+        let type = try parseDType(dtype, "dtype")
+        guard view.type.precision == type.precision else {
+            throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE, "Invalid mask: its precision (\(view.type)) differs from dtype's (\(type))")
+        }
+        let values = try readReals(view)
+        let op = try creating { try DiagonalOperator(shape: view.shape, mask: values, dataType: type) }
+        storeOperator(op, out)
+    }
+}
+
+@_cdecl("ik_linop_create_gradient")
+public func ikLinopCreateGradient(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ndim: Int32,
+                                  _ shape: UnsafePointer<Int64>?, _ dtype: ik_dtype) -> Int32 {
+    apiCall {
+        let out = try requireOut(out)
+        let op = try creating {
+            try GradientOperator(shape: try parseShape(ndim, shape, "shape", allowed: 1...3), type: try parseDType(dtype, "dtype"))
+        }
+        storeOperator(op, out)
+    }
+}
+
+@_cdecl("ik_linop_create_divergence")
+public func ikLinopCreateDivergence(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ndim: Int32,
+                                    _ shape: UnsafePointer<Int64>?, _ dtype: ik_dtype) -> Int32 {
+    apiCall {
+        let out = try requireOut(out)
+        let op = try creating {
+            try DivergenceOperator(shape: try parseShape(ndim, shape, "shape", allowed: 1...3), type: try parseDType(dtype, "dtype"))
+        }
+        storeOperator(op, out)
+    }
+}
+
+@_cdecl("ik_linop_create_matrix")
+public func ikLinopCreateMatrix(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ matrix: UnsafePointer<ik_array>?) -> Int32 {
+    apiCall {
+        let out = try requireOut(out)
+        let view = try ArrayView(matrix, name: "matrix")
+        try view.require(ndim: 2...2)
+        let entries = try readReals(view)
+        let op = try creating {
+            try DenseMatrixOperator(rows: view.shape[0], columns: view.shape[1], entries: entries, type: view.type)
+        }
+        storeOperator(op, out)
+    }
+}
+
+@_cdecl("ik_linop_create_csr")
+public func ikLinopCreateCSR(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ rows: Int64, _ columns: Int64,
+                             _ indptr: UnsafePointer<Int64>?, _ indices: UnsafePointer<Int64>?,
+                             _ values: UnsafePointer<ik_array>?) -> Int32 {
+    apiCall {
+        let out = try requireOut(out)
+        guard rows >= 1, columns >= 1, let m = Int(exactly: rows), let n = Int(exactly: columns) else {
+            throw CAPIError(IK_ERR_SHAPE, "Invalid shape: rows and columns must be >= 1, got (\(rows), \(columns))")
+        }
+        let view = try ArrayView(values, name: "values")
+        try view.require(ndim: 1...1)
+        guard let indptr else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid indptr: NULL") }
+        // The index arrays are copied into Swift arrays, whose allocation cannot fail softly.
+        guard m < 1 << 31, n < 1 << 31 else {
+            throw CAPIError(IK_ERR_OVERFLOW, "Invalid shape: rows and columns must be below 2^31, got (\(rows), \(columns))")
+        }
+        let pointers = (0...m).map { Int(indptr[$0]) }
+        let nnz = view.shape[0]
+        guard pointers[m] == nnz else {
+            throw CAPIError(IK_ERR_SHAPE, "Invalid values: indptr[rows] = \(pointers[m]) but values has \(nnz) entries")
+        }
+        guard nnz == 0 || indices != nil else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid indices: NULL") }
+        let columnsOf = (0..<nnz).map { Int(indices![$0]) }
+        let entries = try readReals(view)
+        let op = try creating {
+            try SparseCSROperator(rows: m, columns: n, indptr: pointers, indices: columnsOf, values: entries, type: view.type)
+        }
+        storeOperator(op, out)
+    }
+}
+
+@_cdecl("ik_linop_create_callback")
+public func ikLinopCreateCallback(
+    _ out: UnsafeMutablePointer<OpaquePointer?>?, _ inputNDim: Int32, _ inputShape: UnsafePointer<Int64>?,
+    _ inputDType: ik_dtype, _ outputNDim: Int32, _ outputShape: UnsafePointer<Int64>?, _ outputDType: ik_dtype,
+    _ apply: ik_linop_function?, _ adjoint: ik_linop_function?, _ userData: UnsafeMutableRawPointer?,
+    _ release: ik_release_function?
+) -> Int32 {
+    apiCall {
+        let out = try requireOut(out)
+        let inShape = try parseShape(inputNDim, inputShape, "input_shape")
+        let outShape = try parseShape(outputNDim, outputShape, "output_shape")
+        let inType = try parseDType(inputDType, "input_dtype")
+        let outType = try parseDType(outputDType, "output_dtype")
+        guard let apply else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid apply: NULL function") }
+        guard let adjoint else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid adjoint: NULL function") }
+        let user = userData
+        let forward = UserFunction(function: apply, name: "apply", user: user, input: (inShape, inType), output: (outShape, outType))
+        let backward = UserFunction(function: adjoint, name: "adjoint", user: user, input: (outShape, outType), output: (inShape, inType))
+        let op = try creating {
+            try CallbackOperator(inputShape: inShape, outputShape: outShape, inputType: inType, outputType: outType,
+                                 forward: forward.call, adjoint: backward.call,
+                                 release: release.map { r in { r(user) } })
+        }
+        storeOperator(op, out)
+    }
+}
+
+/// One user function with the shapes it is called with; builds contiguous descriptors per call.
+private struct UserFunction {
+    let function: ik_linop_function
+    let name: String
+    let user: UnsafeMutableRawPointer?
+    let input: ([Int], ScalarType)
+    let output: ([Int], ScalarType)
+
+    func call(_ x: UnsafeRawPointer, _ y: UnsafeMutableRawPointer) throws {
+        var inShape = input.0.map(Int64.init), outShape = output.0.map(Int64.init)
+        let status: Int32 = inShape.withUnsafeMutableBufferPointer { inExtents in
+            outShape.withUnsafeMutableBufferPointer { outExtents in
+                var a = ik_array(data: UnsafeMutableRawPointer(mutating: x), device: ik_device(device_type: Int32(IK_DEVICE_CPU.rawValue), device_id: 0),
+                                 ndim: Int32(input.0.count), dtype: dtypeOf(input.1), shape: inExtents.baseAddress,
+                                 strides: nil, byte_offset: 0)
+                var b = ik_array(data: y, device: ik_device(device_type: Int32(IK_DEVICE_CPU.rawValue), device_id: 0),
+                                 ndim: Int32(output.0.count), dtype: dtypeOf(output.1), shape: outExtents.baseAddress,
+                                 strides: nil, byte_offset: 0)
+                return function(user, &a, &b)
+            }
+        }
+        guard status == 0 else {
+            throw InverseKitError(.callback, "The \(name) callback reported failure (returned \(status))")
+        }
+    }
+}
+
+// MARK: Combinators
+
+private func operatorList(_ list: UnsafePointer<OpaquePointer?>?, _ count: Int32, _ name: String) throws -> [LinearOperator] {
+    guard count >= 1 else { throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid count: expected >= 1, got \(count)") }
+    guard let list else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid \(name): NULL array") }
+    return try (0..<Int(count)).map { try operatorFrom(list[$0], "\(name)[\($0)]") }
+}
+
+@_cdecl("ik_linop_create_product")
+public func ikLinopCreateProduct(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ outer: OpaquePointer?,
+                                 _ inner: OpaquePointer?) -> Int32 {
+    apiCall {
+        let out = try requireOut(out)
+        let op = try creating { try ProductOperator(try operatorFrom(outer, "outer"), try operatorFrom(inner, "inner")) }
+        storeOperator(op, out)
+    }
+}
+
+@_cdecl("ik_linop_create_sum")
+public func ikLinopCreateSum(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ terms: UnsafePointer<OpaquePointer?>?,
+                             _ count: Int32) -> Int32 {
+    apiCall {
+        let out = try requireOut(out)
+        let op = try creating { try SumOperator(try operatorList(terms, count, "terms")) }
+        storeOperator(op, out)
+    }
+}
+
+@_cdecl("ik_linop_create_stack")
+public func ikLinopCreateStack(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ blocks: UnsafePointer<OpaquePointer?>?,
+                               _ count: Int32) -> Int32 {
+    apiCall {
+        let out = try requireOut(out)
+        let op = try creating { try StackOperator(try operatorList(blocks, count, "blocks")) }
+        storeOperator(op, out)
+    }
+}
+
+@_cdecl("ik_linop_create_block_diagonal")
+public func ikLinopCreateBlockDiagonal(_ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                       _ blocks: UnsafePointer<OpaquePointer?>?, _ count: Int32) -> Int32 {
+    apiCall {
+        let out = try requireOut(out)
+        let op = try creating { try BlockDiagonalOperator(try operatorList(blocks, count, "blocks")) }
+        storeOperator(op, out)
+    }
+}
+
+@_cdecl("ik_linop_create_adjoint")
+public func ikLinopCreateAdjoint(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ op: OpaquePointer?) -> Int32 {
+    apiCall {
+        let out = try requireOut(out)
+        storeOperator(try creating { try AdjointOperator(try operatorFrom(op)) }, out)
+    }
+}
+
+@_cdecl("ik_linop_create_normal")
+public func ikLinopCreateNormal(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ op: OpaquePointer?) -> Int32 {
+    apiCall {
+        let out = try requireOut(out)
+        storeOperator(try creating { try NormalOperator(try operatorFrom(op)) }, out)
+    }
+}
+
+// MARK: Use
+
+private func run(_ op: LinearOperator, _ a: UnsafePointer<ik_array>?, _ aName: String, _ aShape: [Int], _ aType: ScalarType,
+                 _ b: UnsafePointer<ik_array>?, _ bName: String, _ bShape: [Int], _ bType: ScalarType,
+                 _ body: (UnsafeRawPointer, UnsafeMutableRawPointer) throws -> Void) throws {
+    let av = try ArrayView(a, name: aName)
+    let bv = try ArrayView(b, name: bName)
+    try av.require(shape: aShape)
+    try bv.require(shape: bShape)
+    guard av.type == aType else {
+        throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE, "Invalid \(aName): expected dtype \(aType), got \(av.type)")
+    }
+    guard bv.type == bType else {
+        throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE, "Invalid \(bName): expected dtype \(bType), got \(bv.type)")
+    }
+    try bv.requireNonOverlapping()
+    let input = try ContiguousRaw(av, direct: true, load: true)
+    // Write straight into the caller's buffer only when nothing can fail after writing starts.
+    let output = try ContiguousRaw(bv, direct: !bv.overlaps(av) && !op.canFailMidway, load: false)
+    try body(UnsafeRawPointer(input.pointer), output.pointer)
+    output.writeBack()
+}
+
+@_cdecl("ik_linop_apply")
+public func ikLinopApply(_ op: OpaquePointer?, _ x: UnsafePointer<ik_array>?, _ y: UnsafePointer<ik_array>?) -> Int32 {
+    apiCall {
+        let a = try operatorFrom(op)
+        try run(a, x, "x", a.inputShape, a.inputType, y, "y", a.outputShape, a.outputType) { try a.apply($0, into: $1) }
+    }
+}
+
+@_cdecl("ik_linop_apply_adjoint")
+public func ikLinopApplyAdjoint(_ op: OpaquePointer?, _ y: UnsafePointer<ik_array>?, _ x: UnsafePointer<ik_array>?) -> Int32 {
+    apiCall {
+        let a = try operatorFrom(op)
+        try run(a, y, "y", a.outputShape, a.outputType, x, "x", a.inputShape, a.inputType) { try a.applyAdjoint($0, into: $1) }
+    }
+}
+
+private func writeShape(_ shape: [Int], _ type: ScalarType, _ out: UnsafeMutablePointer<Int64>?,
+                        _ ndim: UnsafeMutablePointer<Int32>?, _ dtype: UnsafeMutablePointer<ik_dtype>?) throws {
+    guard let out else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid shape: NULL") }
+    guard let ndim else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid ndim: NULL") }
+    guard let dtype else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid dtype: NULL") }
+    guard shape.count <= Int(IK_MAX_NDIM) else { throw CAPIError(IK_ERR_INTERNAL, "shape has too many dimensions") }
+    for (axis, extent) in shape.enumerated() { out[axis] = Int64(extent) }
+    ndim.pointee = Int32(shape.count)
+    dtype.pointee = dtypeOf(type)
+}
+
+@_cdecl("ik_linop_input_shape")
+public func ikLinopInputShape(_ op: OpaquePointer?, _ shape: UnsafeMutablePointer<Int64>?,
+                              _ ndim: UnsafeMutablePointer<Int32>?, _ dtype: UnsafeMutablePointer<ik_dtype>?) -> Int32 {
+    apiCall {
+        let a = try operatorFrom(op)
+        try writeShape(a.inputShape, a.inputType, shape, ndim, dtype)
+    }
+}
+
+@_cdecl("ik_linop_output_shape")
+public func ikLinopOutputShape(_ op: OpaquePointer?, _ shape: UnsafeMutablePointer<Int64>?,
+                               _ ndim: UnsafeMutablePointer<Int32>?, _ dtype: UnsafeMutablePointer<ik_dtype>?) -> Int32 {
+    apiCall {
+        let a = try operatorFrom(op)
+        try writeShape(a.outputShape, a.outputType, shape, ndim, dtype)
+    }
+}
+
+@_cdecl("ik_linop_norm")
+public func ikLinopNorm(_ op: OpaquePointer?, _ seed: UInt64, _ tolerance: Double, _ maxIterations: Int64,
+                        _ norm: UnsafeMutablePointer<Double>?) -> Int32 {
+    apiCall {
+        let a = try operatorFrom(op)
+        guard let norm else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid norm: NULL") }
+        guard let iterations = Int(exactly: maxIterations) else {
+            throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid max_iterations: \(maxIterations)")
+        }
+        norm.pointee = try a.operatorNorm(seed: seed, tolerance: tolerance, maxIterations: iterations)
+    }
+}
+
+@_cdecl("ik_linop_adjoint_test")
+public func ikLinopAdjointTest(_ op: OpaquePointer?, _ seed: UInt64, _ mismatch: UnsafeMutablePointer<Double>?) -> Int32 {
+    apiCall {
+        let a = try operatorFrom(op)
+        guard let mismatch else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid mismatch: NULL") }
+        mismatch.pointee = try a.adjointMismatch(seed: seed)
+    }
+}
+
+@_cdecl("ik_linop_destroy")
+public func ikLinopDestroy(_ op: OpaquePointer?) {
+    guard let op else { return }
+    Unmanaged<LinearOperator>.fromOpaque(UnsafeRawPointer(op)).release()
+}

@@ -1,0 +1,311 @@
+"""Linear operators: forward models with exact adjoints, composable, usable by every solver."""
+from __future__ import annotations
+
+import ctypes
+from typing import Callable, Optional, Sequence, Tuple
+
+import numpy as np
+
+from . import _raw
+from ._arrays import Descriptor
+from .errors import CallbackError, InvalidArgumentError, LayoutError, UnsupportedDtypeError
+
+_DTYPE_CODES = {
+    np.dtype(np.float32): (_raw.IK_DTYPE_FLOAT, 32),
+    np.dtype(np.float64): (_raw.IK_DTYPE_FLOAT, 64),
+    np.dtype(np.complex64): (_raw.IK_DTYPE_COMPLEX, 64),
+    np.dtype(np.complex128): (_raw.IK_DTYPE_COMPLEX, 128),
+}
+_FROM_CODES = {v: k for k, v in _DTYPE_CODES.items()}
+
+
+def _ik_dtype(dtype, name="dtype") -> _raw.IkDtype:
+    dt = np.dtype(dtype)
+    if dt not in _DTYPE_CODES:
+        raise UnsupportedDtypeError(f"Invalid {name}: {dt} is not supported; use float32, float64, complex64 or complex128")
+    code, bits = _DTYPE_CODES[dt]
+    return _raw.IkDtype(code, bits, 1)
+
+
+def _shape_args(shape, name="shape"):
+    try:
+        extents = tuple(int(n) for n in shape)
+    except TypeError:
+        raise InvalidArgumentError(f"Invalid {name}: expected a sequence of integers, got {shape!r}") from None
+    return len(extents), (ctypes.c_int64 * max(len(extents), 1))(*extents)
+
+
+class LinearOperator:
+    """A linear map A with its exact adjoint. `A @ x` or `A(x)` applies it, `A.H @ y` the adjoint.
+
+    Operators compose: `A @ B` (product), `A + B`, `c * A` (real c), `A.H`, `A.normal()`,
+    `stack([A, B])`, `block_diag([A, B])`. They are immutable and may be shared between threads.
+    """
+
+    def __init__(self, handle: ctypes.c_void_p, keepalive=()) -> None:
+        self._handle = handle
+        self._keepalive = tuple(keepalive)  # e.g. Python callbacks a callback operator calls
+        self.input_shape, self.input_dtype = self._query(_raw.lib.ik_linop_input_shape)
+        self.output_shape, self.output_dtype = self._query(_raw.lib.ik_linop_output_shape)
+
+    def _query(self, fn) -> Tuple[Tuple[int, ...], np.dtype]:
+        shape = (ctypes.c_int64 * _raw.IK_MAX_NDIM)()
+        ndim = ctypes.c_int32()
+        dtype = _raw.IkDtype()
+        fn(self._handle, shape, ctypes.byref(ndim), ctypes.byref(dtype))
+        return tuple(shape[: ndim.value]), _FROM_CODES[(dtype.code, dtype.bits)]
+
+    @property
+    def shape(self) -> Tuple[int, int]:
+        """(output size, input size), as for a matrix."""
+        return int(np.prod(self.output_shape)), int(np.prod(self.input_shape))
+
+    def __repr__(self) -> str:
+        return (f"LinearOperator({self.input_shape} {self.input_dtype} -> "
+                f"{self.output_shape} {self.output_dtype})")
+
+    # -- application --------------------------------------------------------------------------
+
+    def apply(self, x, out: Optional[np.ndarray] = None) -> np.ndarray:
+        """y = A x. x must have the input shape and dtype; `out` may be given (any strides)."""
+        return self._run(_raw.lib.ik_linop_apply, x, "x", self.input_shape, self.input_dtype,
+                         self.output_shape, self.output_dtype, out)
+
+    def adjoint(self, y, out: Optional[np.ndarray] = None) -> np.ndarray:
+        """x = A^H y."""
+        return self._run(_raw.lib.ik_linop_apply_adjoint, y, "y", self.output_shape, self.output_dtype,
+                         self.input_shape, self.input_dtype, out)
+
+    def _run(self, fn, a, name, a_shape, a_dtype, b_shape, b_dtype, out):
+        a = np.asarray(a)
+        if a.dtype != a_dtype and np.can_cast(a.dtype, a_dtype, "same_kind") and a.dtype.kind in "biu":
+            a = a.astype(a_dtype)
+        if out is None:
+            out = np.empty(b_shape, dtype=b_dtype)
+        elif not isinstance(out, np.ndarray) or not out.flags.writeable:
+            raise LayoutError("Invalid out: expected a writeable numpy array")
+        ad, bd = Descriptor(a, name), Descriptor(out, "out")
+        fn(self._handle, ad.ref, bd.ref)
+        return out
+
+    __call__ = apply
+
+    def __matmul__(self, other):
+        if isinstance(other, LinearOperator):
+            return product(self, other)
+        return self.apply(other)
+
+    def __add__(self, other: "LinearOperator") -> "LinearOperator":
+        return sum_of([self, other])
+
+    def __sub__(self, other: "LinearOperator") -> "LinearOperator":
+        return sum_of([self, -1.0 * other])
+
+    def __rmul__(self, scale: float) -> "LinearOperator":
+        return product(scaling(self.output_shape, float(scale), self.output_dtype), self)
+
+    __mul__ = __rmul__
+
+    def __neg__(self) -> "LinearOperator":
+        return -1.0 * self
+
+    @property
+    def H(self) -> "LinearOperator":
+        """The adjoint A^H as an operator."""
+        return _create(_raw.lib.ik_linop_create_adjoint, self._handle, keep=(self,))
+
+    def normal(self) -> "LinearOperator":
+        """A^H A."""
+        return _create(_raw.lib.ik_linop_create_normal, self._handle, keep=(self,))
+
+    # -- analysis -----------------------------------------------------------------------------
+
+    def norm(self, seed: int = 0, tol: float = 1e-6, max_iter: int = 1000) -> float:
+        """||A||_2 by seeded power iteration on A^H A."""
+        value = ctypes.c_double()
+        _raw.lib.ik_linop_norm(self._handle, int(seed), float(tol), int(max_iter), ctypes.byref(value))
+        return value.value
+
+    def adjoint_test(self, seed: int = 0) -> float:
+        """|<A x, y> - <x, A^H y>| / (||A x|| ||y||) for seeded random x, y."""
+        value = ctypes.c_double()
+        _raw.lib.ik_linop_adjoint_test(self._handle, int(seed), ctypes.byref(value))
+        return value.value
+
+    def to_dense(self) -> np.ndarray:
+        """The matrix of A (output size x input size), column by column; for small operators."""
+        n = int(np.prod(self.input_shape))
+        columns = []
+        for j in range(n):
+            e = np.zeros(n, dtype=self.input_dtype)
+            e[j] = 1
+            columns.append(self.apply(e.reshape(self.input_shape)).ravel())
+        return np.stack(columns, axis=1)
+
+    # -- lifetime -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the library object now (idempotent); the operator is unusable afterwards."""
+        handle, self._handle = self._handle, None
+        if handle:
+            _raw.lib.ik_linop_destroy(handle)
+
+    def __del__(self) -> None:
+        self.close()
+
+    def __enter__(self) -> "LinearOperator":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _create(fn, *args, keep=()) -> LinearOperator:
+    handle = ctypes.c_void_p()
+    fn(ctypes.byref(handle), *args)
+    return LinearOperator(handle, keepalive=keep)
+
+
+# -- factories ------------------------------------------------------------------------------------
+
+def identity(shape, dtype=np.float64) -> LinearOperator:
+    ndim, extents = _shape_args(shape)
+    return _create(_raw.lib.ik_linop_create_identity, ndim, extents, _ik_dtype(dtype))
+
+
+def scaling(shape, scale: float, dtype=np.float64) -> LinearOperator:
+    ndim, extents = _shape_args(shape)
+    return _create(_raw.lib.ik_linop_create_scaling, ndim, extents, _ik_dtype(dtype), float(scale))
+
+
+def diagonal(d, dtype=None) -> LinearOperator:
+    """y = d * x; `dtype` of the data defaults to d's."""
+    d = np.asarray(d)
+    return _create(_raw.lib.ik_linop_create_diagonal, Descriptor(d, "diagonal").ref,
+                   _ik_dtype(d.dtype if dtype is None else dtype))
+
+
+def mask(m, dtype=None) -> LinearOperator:
+    """Inpainting: y = m * x with m of 0 (missing) and 1 (observed)."""
+    m = np.asarray(m)
+    if m.dtype == bool or m.dtype.kind in "iu":
+        m = m.astype(np.float64 if dtype is None or np.dtype(dtype) in (np.float64, np.complex128) else np.float32)
+    return _create(_raw.lib.ik_linop_create_mask, Descriptor(m, "mask").ref,
+                   _ik_dtype(m.dtype if dtype is None else dtype))
+
+
+def gradient(shape, dtype=np.float64) -> LinearOperator:
+    """Forward differences, Neumann boundary (TV's discretisation); output (ndim, *shape)."""
+    ndim, extents = _shape_args(shape)
+    return _create(_raw.lib.ik_linop_create_gradient, ndim, extents, _ik_dtype(dtype))
+
+
+def divergence(shape, dtype=np.float64) -> LinearOperator:
+    """div = -gradient^T; input (ndim, *shape)."""
+    ndim, extents = _shape_args(shape)
+    return _create(_raw.lib.ik_linop_create_divergence, ndim, extents, _ik_dtype(dtype))
+
+
+def matrix(m) -> LinearOperator:
+    """A dense matrix (copied) acting on vectors."""
+    m = np.asarray(m)
+    return _create(_raw.lib.ik_linop_create_matrix, Descriptor(m, "matrix").ref)
+
+
+def csr(a) -> LinearOperator:
+    """A scipy.sparse matrix (converted to CSR, copied)."""
+    import scipy.sparse as sp
+    a = sp.csr_matrix(a)
+    indptr = np.ascontiguousarray(a.indptr, dtype=np.int64)
+    indices = np.ascontiguousarray(a.indices, dtype=np.int64)
+    values = np.ascontiguousarray(a.data)
+    if values.dtype not in _DTYPE_CODES:
+        values = values.astype(np.float64)
+    p64 = ctypes.POINTER(ctypes.c_int64)
+    return _create(_raw.lib.ik_linop_create_csr, int(a.shape[0]), int(a.shape[1]),
+                   indptr.ctypes.data_as(p64), indices.ctypes.data_as(p64), Descriptor(values, "values").ref)
+
+
+def product(outer: LinearOperator, inner: LinearOperator) -> LinearOperator:
+    return _create(_raw.lib.ik_linop_create_product, outer._handle, inner._handle, keep=(outer, inner))
+
+
+def _list_create(fn, ops: Sequence[LinearOperator]) -> LinearOperator:
+    ops = list(ops)
+    handles = (ctypes.c_void_p * max(len(ops), 1))(*[op._handle for op in ops])
+    return _create(fn, handles, len(ops), keep=tuple(ops))
+
+
+def sum_of(ops: Sequence[LinearOperator]) -> LinearOperator:
+    return _list_create(_raw.lib.ik_linop_create_sum, ops)
+
+
+def stack(ops: Sequence[LinearOperator]) -> LinearOperator:
+    """[A; B; ...] with flattened, concatenated outputs."""
+    return _list_create(_raw.lib.ik_linop_create_stack, ops)
+
+
+def block_diag(ops: Sequence[LinearOperator]) -> LinearOperator:
+    """diag(A, B, ...); a batch (count, *shape) when all blocks share their shapes."""
+    return _list_create(_raw.lib.ik_linop_create_block_diagonal, ops)
+
+
+_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(_raw.IkArray), ctypes.POINTER(_raw.IkArray))
+
+
+def _wrap(array_ptr) -> np.ndarray:
+    a = array_ptr.contents
+    dtype = _FROM_CODES[(a.dtype.code, a.dtype.bits)]
+    shape = tuple(a.shape[i] for i in range(a.ndim))
+    count = int(np.prod(shape))
+    buffer = (ctypes.c_char * (count * dtype.itemsize)).from_address(a.data)
+    return np.frombuffer(buffer, dtype=dtype).reshape(shape)
+
+
+def from_callable(apply: Callable[[np.ndarray], np.ndarray], adjoint: Callable[[np.ndarray], np.ndarray],
+                  input_shape, output_shape, dtype=np.float64, output_dtype=None) -> LinearOperator:
+    """An operator from two Python functions (numpy in, numpy out). An exception raised by either
+    fails the call with CallbackError, chained to the original exception."""
+    output_dtype = dtype if output_dtype is None else output_dtype
+    errors: list = []
+
+    def bridge(fn, out_shape, out_dtype):
+        def call(_user, src, dst):
+            try:
+                result = np.asarray(fn(_wrap(src).copy()))
+                target = _wrap(dst)
+                if result.shape != target.shape:
+                    raise ValueError(f"callback returned shape {result.shape}, expected {target.shape}")
+                target[...] = result
+                return 0
+            except BaseException as exc:  # reported through the status, re-raised below
+                errors.append(exc)
+                return 1
+        return _CALLBACK(call)
+
+    forward = bridge(apply, output_shape, output_dtype)
+    backward = bridge(adjoint, input_shape, dtype)
+    in_ndim, in_extents = _shape_args(input_shape, "input_shape")
+    out_ndim, out_extents = _shape_args(output_shape, "output_shape")
+    op = _create(_raw.lib.ik_linop_create_callback, in_ndim, in_extents, _ik_dtype(dtype), out_ndim, out_extents,
+                 _ik_dtype(output_dtype, "output_dtype"), forward, backward, None, None)
+    op._keepalive = (forward, backward)
+    op._callback_errors = errors
+    return _CallbackOperator.adopt(op)
+
+
+class _CallbackOperator(LinearOperator):
+    """Re-raises the Python exception a callback raised, chained to the library's CallbackError."""
+
+    @classmethod
+    def adopt(cls, op: LinearOperator) -> "_CallbackOperator":
+        op.__class__ = cls
+        return op
+
+    def _run(self, *args):
+        try:
+            return super()._run(*args)
+        except CallbackError as error:
+            cause = self._callback_errors.pop() if self._callback_errors else None
+            self._callback_errors.clear()
+            raise error from cause
