@@ -367,6 +367,61 @@ IK_API int ik_linop_create_adjoint(ik_linop** out, const ik_linop* op);
 /* The normal operator A^H A (input shape to input shape). */
 IK_API int ik_linop_create_normal(ik_linop** out, const ik_linop* op);
 
+/* ---- Physics ------------------------------------------------------------------------------------ */
+
+/* Boundaries of ik_linop_create_convolution. */
+typedef enum ik_boundary {
+    IK_BOUNDARY_PERIODIC = 0, /* circular; output shape = image shape; kernel centre at index k // 2 */
+    IK_BOUNDARY_SAME = 1,     /* zeros outside; output shape = image shape, scipy.signal mode "same" */
+    IK_BOUNDARY_VALID = 2     /* zeros outside; only unpadded outputs, image - kernel + 1 ("valid") */
+} ik_boundary;
+
+/* Convolution of a real 1-, 2- or 3-D image of `shape` with `kernel` (real, finite, same rank,
+ * any strides; copied), through FFTW. The kernel's dtype gives the data's (float32 uses FFTW's
+ * single-precision plans). Periodic and valid need kernel extents <= image extents. */
+IK_API int ik_linop_create_convolution(ik_linop** out, int32_t ndim, const int64_t* shape, const ik_array* kernel,
+                                       int32_t boundary);
+
+/* Undersampled orthonormal Fourier transform of 2-D or 3-D complex images (MRI):
+ *   single coil (coil_maps NULL): y = M . F x, output shape = shape;
+ *   SENSE (coil_maps of shape (coils, shape...), complex, finite): y_c = M . F (s_c . x), output
+ *   (coils, shape...).
+ * F is the DFT scaled by 1/sqrt(N). centered = 0: numpy.fft.fftn (DC at index 0); centered != 0:
+ * fftshift(fftn(ifftshift(x))) (image centre and DC at index n // 2). mask: NULL for full
+ * sampling, else real 0/1 values of `shape` with at least one 1. dtype: complex64 or complex128;
+ * mask and coil maps are converted to its precision. */
+IK_API int ik_linop_create_fourier(ik_linop** out, int32_t ndim, const int64_t* shape, ik_dtype dtype,
+                                   const ik_array* mask, const ik_array* coil_maps, int32_t centered);
+
+/* The 2-D parallel-beam X-ray transform (Joseph's method) and its exact adjoint. Image: rows x
+ * columns unit pixels; the rotation axis passes through pixel (rows / 2, columns / 2) (integer
+ * division, scikit-image's convention): pixel (i, j) sits at x = j - columns/2, y = rows/2 - i.
+ * Detector: `detectors` bins (0 = ceil of the image diagonal) of width `spacing` (> 0), bin
+ * detectors/2 on the axis; `angles` (radians, finite, angle_count >= 1) give the rays
+ * x cos(theta) + y sin(theta) = s. Input (rows, columns), output sinogram (angle_count, detectors);
+ * with slices >= 1 the input is (slices, rows, columns) and each slice is projected. dtype: float32
+ * or float64. threads: 0 = one per core. */
+IK_API int ik_linop_create_radon(ik_linop** out, int64_t rows, int64_t columns, const double* angles,
+                                 int64_t angle_count, int64_t detectors, double spacing, int64_t slices,
+                                 ik_dtype dtype, int32_t threads);
+
+/* Filters of ik_fbp (windows on the ramp). */
+typedef enum ik_fbp_filter {
+    IK_FBP_RAMP = 0,
+    IK_FBP_SHEPP_LOGAN = 1,
+    IK_FBP_COSINE = 2,
+    IK_FBP_HANN = 3,
+    IK_FBP_HAMMING = 4
+} ik_fbp_filter;
+
+/* Filtered back-projection in the geometry of ik_linop_create_radon: sinogram (angle_count,
+ * detectors), real, finite, any strides; image: the output, real, of shape (rows, columns), which
+ * sets the image size. Angles should cover [0, pi) evenly. circle != 0 sets the pixels outside the
+ * circle of radius min(rows, columns) / 2 around the rotation axis to 0 (where an object inside
+ * that circle leaves only artefacts), as scikit-image's iradon(circle=True). */
+IK_API int ik_fbp(const ik_array* sinogram, const double* angles, int64_t angle_count, double spacing,
+                  int32_t filter, int32_t circle, ik_array* image);
+
 /* y = A x. x: the operator's input shape and dtype, any strides. y: its output shape and dtype,
  * non-overlapping strides; may overlap x (x is read first). On error y is untouched. */
 IK_API int ik_linop_apply(const ik_linop* op, const ik_array* x, ik_array* y);

@@ -250,6 +250,63 @@ def block_diag(ops: Sequence[LinearOperator]) -> LinearOperator:
     return _list_create(_raw.lib.ik_linop_create_block_diagonal, ops)
 
 
+_BOUNDARIES = {"periodic": 0, "same": 1, "valid": 2}
+_FILTERS = {"ramp": 0, "shepp-logan": 1, "cosine": 2, "hann": 3, "hamming": 4}
+
+
+def convolution(shape, kernel, boundary: str = "periodic") -> LinearOperator:
+    """Convolution of real images of `shape` (1-3 D) with `kernel` (float32 or float64) by FFT.
+
+    boundary "periodic" (circular, kernel centre at k // 2), "same" or "valid" (zeros outside,
+    cropped as scipy.signal.convolve's modes)."""
+    if boundary not in _BOUNDARIES:
+        raise InvalidArgumentError(f"Invalid boundary: expected one of {sorted(_BOUNDARIES)}, got {boundary!r}")
+    kernel = np.asarray(kernel)
+    ndim, extents = _shape_args(shape)
+    return _create(_raw.lib.ik_linop_create_convolution, ndim, extents, Descriptor(kernel, "kernel").ref,
+                   _BOUNDARIES[boundary])
+
+
+def fourier(shape, mask=None, coil_maps=None, centered: bool = False, dtype=np.complex128) -> LinearOperator:
+    """Undersampled orthonormal DFT of complex 2-D/3-D images (MRI); SENSE when coil_maps
+    (coils, *shape) is given. centered=True uses fftshift(fftn(ifftshift(x)))."""
+    ndim, extents = _shape_args(shape)
+    real = np.float32 if np.dtype(dtype) == np.complex64 else np.float64
+    cplx = np.complex64 if real == np.float32 else np.complex128
+    md = None if mask is None else Descriptor(np.asarray(mask).astype(real), "mask")
+    cd = None if coil_maps is None else Descriptor(np.asarray(coil_maps).astype(cplx), "coil_maps")
+    return _create(_raw.lib.ik_linop_create_fourier, ndim, extents, _ik_dtype(dtype), md.ref if md else None,
+                   cd.ref if cd else None, int(bool(centered)))
+
+
+def radon(shape, angles, detectors: Optional[int] = None, spacing: float = 1.0, dtype=np.float64,
+          threads: int = 0) -> LinearOperator:
+    """2-D parallel-beam X-ray transform (Joseph) for images (rows, cols), or (slices, rows, cols)
+    projected slice by slice; `angles` in radians. Sinogram shape (angles, detectors)."""
+    shape = tuple(int(n) for n in shape)
+    if len(shape) not in (2, 3):
+        from .errors import ShapeError
+        raise ShapeError(f"Invalid shape: expected (rows, columns) or (slices, rows, columns), got {shape}")
+    theta = np.ascontiguousarray(angles, dtype=np.float64).ravel()
+    slices = shape[0] if len(shape) == 3 else 0
+    return _create(_raw.lib.ik_linop_create_radon, shape[-2], shape[-1],
+                   theta.ctypes.data_as(ctypes.POINTER(ctypes.c_double)), theta.size, int(detectors or 0),
+                   float(spacing), slices, _ik_dtype(dtype), int(threads))
+
+
+def fbp(sinogram, angles, shape, filter: str = "ramp", spacing: float = 1.0, circle: bool = False) -> np.ndarray:
+    """Filtered back-projection of a (angles, detectors) sinogram to an image of `shape`; with
+    circle=True, pixels outside the inscribed circle are set to 0 (as skimage's iradon)."""
+    if filter not in _FILTERS:
+        raise InvalidArgumentError(f"Invalid filter: expected one of {sorted(_FILTERS)}, got {filter!r}")
+    sinogram = np.asarray(sinogram)
+    theta = np.ascontiguousarray(angles, dtype=np.float64).ravel()
+    out = np.empty(tuple(int(n) for n in shape), dtype=sinogram.dtype if sinogram.dtype == np.float32 else np.float64)
+    _raw.lib.ik_fbp(Descriptor(sinogram, "sinogram").ref, theta.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
+                    theta.size, float(spacing), _FILTERS[filter], int(bool(circle)), Descriptor(out, "image").ref)
+    return out
+
+
 _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(_raw.IkArray), ctypes.POINTER(_raw.IkArray))
 
 

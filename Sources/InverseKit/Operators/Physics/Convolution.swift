@@ -1,0 +1,188 @@
+/// Convolution of a real 1-, 2- or 3-D image with a point-spread function, through FFTW's
+/// real-to-complex transforms (plans and the kernel's spectrum are made once, at creation).
+///
+/// Boundaries:
+///  * periodic: y = k (*) x circularly, output shape = image shape; the kernel's centre sits at index
+///    shape(k) // 2 (scipy.ndimage.convolve(x, k, mode="wrap") for odd kernels).
+///  * zero "same": the linear convolution with zeros outside the image, cropped to the image's shape
+///    as scipy.signal.convolve(x, k, mode="same") does.
+///  * zero "valid": only the outputs that need no padding, shape image - kernel + 1, as
+///    scipy.signal.convolve(x, k, mode="valid").
+public final class ConvolutionOperator: LinearOperator {
+    public enum Boundary: Int32, Sendable { case periodic = 0, same = 1, valid = 2 }
+
+    public let boundary: Boundary
+    public let kernelShape: [Int]
+    private let plan: FFTPlan
+    /// Kernel spectrum on the padded grid, interleaved complex in the operator's precision, with
+    /// the 1 / N of the inverse transform folded in.
+    private let spectrum: AlignedBuffer<UInt8>
+    /// Where the output window starts in the full (padded) convolution.
+    private let cropStart: [Int]
+
+    /// `kernel`: row-major values of `kernelShape` (same rank as `shape`).
+    public init(shape: [Int], kernel: [Double], kernelShape: [Int], boundary: Boundary,
+                precision: ScalarType.Precision) throws {
+        guard (1...3).contains(shape.count) else {
+            throw InverseKitError(.shape, "Invalid shape: convolution takes 1, 2 or 3 dimensions, got \(shape.count)")
+        }
+        guard kernelShape.count == shape.count else {
+            throw InverseKitError(.shape, "Invalid kernel: expected \(shape.count) dimensions like the image, got \(kernelShape.count)")
+        }
+        let kernelCount = try LinearOperator.count(kernelShape, .float64, "kernel")
+        _ = try LinearOperator.count(shape, .float64, "image")
+        guard kernel.count == kernelCount else {
+            throw InverseKitError(.shape, "Invalid kernel: expected \(kernelCount) values, got \(kernel.count)")
+        }
+        if let bad = kernel.firstIndex(where: { !$0.isFinite }) {
+            throw InverseKitError(.notFinite, "Invalid kernel: element \(bad) is \(kernel[bad])")
+        }
+        var grid: [Int] = [], output: [Int] = [], start: [Int] = []
+        for (n, k) in zip(shape, kernelShape) {
+            switch boundary {
+            case .periodic:
+                guard k <= n else {
+                    throw InverseKitError(.shape, "Invalid kernel: shape \(kernelShape) exceeds the image \(shape) (periodic)")
+                }
+                grid.append(n); output.append(n); start.append(0)
+            case .same:
+                grid.append(FFTPlan.fastSize(n + k - 1)); output.append(n); start.append((k - 1) / 2)
+            case .valid:
+                guard k <= n else {
+                    throw InverseKitError(.shape, "Invalid kernel: shape \(kernelShape) exceeds the image \(shape) (valid)")
+                }
+                grid.append(FFTPlan.fastSize(n + k - 1)); output.append(n - k + 1); start.append(k - 1)
+            }
+        }
+        self.boundary = boundary
+        self.kernelShape = kernelShape
+        self.cropStart = start
+        plan = try FFTPlan(shape: grid, kind: .real, precision: precision)
+        let type = ScalarType(precision: precision, complex: false)
+        spectrum = try AlignedBuffer(count: plan.spectrumCount * 2 * type.size)
+        try super.init(inputShape: shape, outputShape: output, inputType: type, outputType: type)
+        try makeSpectrum(kernel)
+    }
+
+    override public var name: String { "convolution" }
+
+    private var gridCount: Int { plan.count }
+    private var realSize: Int { inputType.size }
+
+    /// Places the kernel on the grid (at the origin for linear convolution, wrapped around its
+    /// centre for periodic) and stores its spectrum / N.
+    private func makeSpectrum(_ kernel: [Double]) throws {
+        let grid = plan.shape, d = grid.count
+        let placed = try AlignedBuffer<Double>(repeating: 0, count: gridCount)
+        var index = [Int](repeating: 0, count: d)
+        for value in kernel {
+            var flat = 0
+            for a in 0..<d {
+                var position = index[a]
+                if boundary == .periodic { position = ((position - kernelShape[a] / 2) % grid[a] + grid[a]) % grid[a] }
+                flat = flat * grid[a] + position
+            }
+            placed.pointer[flat] += value
+            var a = d - 1
+            while a >= 0 {
+                index[a] += 1
+                if index[a] < kernelShape[a] { break }
+                index[a] = 0
+                a -= 1
+            }
+        }
+        // Transform in double, then store in the operator's precision with 1/N folded in.
+        let doublePlan = try FFTPlan(shape: grid, kind: .real, precision: .double)
+        let out = try AlignedBuffer<Double>(count: 2 * doublePlan.spectrumCount)
+        doublePlan.forward(UnsafeMutableRawPointer(placed.pointer), UnsafeMutableRawPointer(out.pointer))
+        let scale = 1 / Double(gridCount)
+        let target = UnsafeMutableRawPointer(spectrum.pointer)
+        switch precision {
+        case .double:
+            let s = target.assumingMemoryBound(to: Double.self)
+            for i in 0..<(2 * plan.spectrumCount) { s[i] = out.pointer[i] * scale }
+        case .single:
+            let s = target.assumingMemoryBound(to: Float.self)
+            for i in 0..<(2 * plan.spectrumCount) { s[i] = Float(out.pointer[i] * scale) }
+        }
+    }
+
+    override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
+        try transform(x, into: y, adjoint: false)
+    }
+
+    override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        try transform(y, into: x, adjoint: true)
+    }
+
+    /// forward: embed x at the origin, multiply by K, crop the output window.
+    /// adjoint: embed y at the output window, multiply by conj(K), crop at the origin.
+    private func transform(_ source: UnsafeRawPointer, into target: UnsafeMutableRawPointer, adjoint: Bool) throws {
+        let complex = try AlignedBuffer<UInt8>(count: plan.spectrumCount * 2 * realSize)
+        let freq = UnsafeMutableRawPointer(complex.pointer)
+        let zero = [Int](repeating: 0, count: inputShape.count)
+        // Periodic arrays are the grid itself: transform straight from and to the caller's buffers
+        // when FFTW may (r2c leaves its input intact).
+        let direct = boundary == .periodic && FFTPlan.isAligned(source) && FFTPlan.isAligned(target)
+        if direct {
+            plan.forward(UnsafeMutableRawPointer(mutating: source), freq)
+            multiplySpectrum(freq, adjoint)
+            plan.backward(freq, target)
+            return
+        }
+        let real = try AlignedBuffer<UInt8>(count: gridCount * realSize)
+        let grid = UnsafeMutableRawPointer(real.pointer)
+        grid.initializeMemory(as: UInt8.self, repeating: 0, count: gridCount * realSize)
+        copyWindow(from: source, shape: adjoint ? outputShape : inputShape, into: grid, at: adjoint ? cropStart : zero,
+                   toGrid: true)
+        plan.forward(grid, freq)
+        multiplySpectrum(freq, adjoint)
+        plan.backward(freq, grid)
+        copyWindow(from: UnsafeRawPointer(grid), shape: adjoint ? inputShape : outputShape, into: target,
+                   at: adjoint ? zero : cropStart, toGrid: false)
+    }
+
+    private func multiplySpectrum(_ freq: UnsafeMutableRawPointer, _ adjoint: Bool) {
+        switch precision {
+        case .double: Self.multiply(Double.self, freq, UnsafeRawPointer(spectrum.pointer), plan.spectrumCount, adjoint)
+        case .single: Self.multiply(Float.self, freq, UnsafeRawPointer(spectrum.pointer), plan.spectrumCount, adjoint)
+        }
+    }
+
+    private static func multiply<T: BinaryFloatingPoint>(_: T.Type, _ freqRaw: UnsafeMutableRawPointer,
+                                                         _ kernelRaw: UnsafeRawPointer, _ n: Int, _ conjugate: Bool) {
+        let f = freqRaw.assumingMemoryBound(to: T.self), k = kernelRaw.assumingMemoryBound(to: T.self)
+        let sign: T = conjugate ? -1 : 1
+        for i in 0..<n {
+            let fr = f[2 * i], fi = f[2 * i + 1], kr = k[2 * i], ki = sign * k[2 * i + 1]
+            f[2 * i] = fr * kr - fi * ki
+            f[2 * i + 1] = fr * ki + fi * kr
+        }
+    }
+
+    /// Copies an array of `shape` to (toGrid) or from the grid window starting at `origin`.
+    private func copyWindow(from source: UnsafeRawPointer, shape: [Int], into target: UnsafeMutableRawPointer,
+                            at origin: [Int], toGrid: Bool) {
+        let grid = plan.shape, d = grid.count, size = realSize
+        let rowLength = shape[d - 1]
+        var index = [Int](repeating: 0, count: d)
+        let rows = shape.dropLast().reduce(1, *)
+        for r in 0..<rows {
+            var gridFlat = 0
+            for a in 0..<d { gridFlat = gridFlat * grid[a] + origin[a] + (a < d - 1 ? index[a] : 0) }
+            let arrayFlat = r * rowLength
+            if toGrid {
+                (target + gridFlat * size).copyMemory(from: source + arrayFlat * size, byteCount: rowLength * size)
+            } else {
+                (target + arrayFlat * size).copyMemory(from: source + gridFlat * size, byteCount: rowLength * size)
+            }
+            var a = d - 2
+            while a >= 0 {
+                index[a] += 1
+                if index[a] < shape[a] { break }
+                index[a] = 0
+                a -= 1
+            }
+        }
+    }
+}

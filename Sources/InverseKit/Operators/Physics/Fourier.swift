@@ -1,0 +1,173 @@
+/// Undersampled Fourier transform of 2-D or 3-D complex images: single-coil MRI, and multi-coil
+/// SENSE with given coil sensitivity maps.
+///
+///   single coil:  y = M . F x                     (input shape S, output S)
+///   SENSE:        y_c = M . F (s_c . x), c < C    (input S, output (C, S...))
+///
+/// F is the orthonormal DFT (1/sqrt(N) both ways, numpy's norm="ortho"). Centring: with
+/// `centered` false, F = numpy.fft.fftn (DC at index 0); with `centered` true,
+/// F = fftshift . fftn . ifftshift (image centre and DC both at index n // 2 per axis), the usual
+/// MRI convention. M is a 0/1 sampling mask of shape S (Cartesian lines or any pattern); unsampled
+/// entries of y are 0. The adjoint is the exact conjugate transpose.
+public final class FourierOperator: LinearOperator {
+    public let centered: Bool
+    public let coilCount: Int
+    private let plan: FFTPlan
+    private let mask: AlignedBuffer<UInt8>?
+    private let coils: AlignedBuffer<UInt8>?
+    private let imageShape: [Int]
+    private let fftshift: [Int]
+    private let ifftshift: [Int]
+
+    /// `mask`: nil for full sampling, else `count(shape)` values 0 or 1 with at least one 1.
+    /// `coilMaps`: nil for one coil, else `coils * count(shape) * 2` reals (interleaved complex).
+    public init(shape: [Int], mask maskValues: [Double]?, coilMaps: [Double]?, coils: Int,
+                centered: Bool, precision: ScalarType.Precision) throws {
+        guard shape.count == 2 || shape.count == 3 else {
+            throw InverseKitError(.shape, "Invalid shape: the Fourier operator takes 2 or 3 dimensions, got \(shape.count)")
+        }
+        let type = ScalarType(precision: precision, complex: true)
+        let count = try LinearOperator.count(shape, type, "image")
+        if let maskValues {
+            guard maskValues.count == count else {
+                throw InverseKitError(.shape, "Invalid mask: expected \(count) values (shape \(shape)), got \(maskValues.count)")
+            }
+            if let bad = maskValues.firstIndex(where: { $0 != 0 && $0 != 1 }) {
+                throw InverseKitError(.invalidArgument, "Invalid mask: values must be 0 or 1, element \(bad) is \(maskValues[bad])")
+            }
+            guard maskValues.contains(1) else {
+                throw InverseKitError(.invalidArgument, "Invalid mask: no sample is taken (all zeros)")
+            }
+        }
+        if let coilMaps {
+            guard coils >= 1 else { throw InverseKitError(.shape, "Invalid coil maps: need at least one coil") }
+            guard coilMaps.count == coils * count * 2 else {
+                throw InverseKitError(.shape, "Invalid coil maps: expected shape (\(coils), \(shape.map(String.init).joined(separator: ", ")))")
+            }
+            if let bad = coilMaps.firstIndex(where: { !$0.isFinite }) {
+                throw InverseKitError(.notFinite, "Invalid coil maps: element \(bad / 2) is not finite")
+            }
+        }
+        plan = try FFTPlan(shape: shape, kind: .complex, precision: precision)
+        self.mask = try maskValues.map { try Self.store($0, precision) }
+        self.coils = try coilMaps.map { try Self.store($0, precision) }
+        self.centered = centered
+        self.coilCount = coilMaps == nil ? 1 : coils
+        self.imageShape = shape
+        (fftshift, ifftshift) = centered ? Self.shiftPermutations(shape) : ([], [])
+        try super.init(inputShape: shape, outputShape: coilMaps == nil ? shape : [coils] + shape,
+                       inputType: type, outputType: type)
+    }
+
+    private static func store(_ values: [Double], _ precision: ScalarType.Precision) throws -> AlignedBuffer<UInt8> {
+        let size = precision == .single ? 4 : 8
+        let buffer = try AlignedBuffer<UInt8>(count: values.count * size)
+        let raw = UnsafeMutableRawPointer(buffer.pointer)
+        switch precision {
+        case .single:
+            let p = raw.assumingMemoryBound(to: Float.self)
+            for (i, v) in values.enumerated() { p[i] = Float(v) }
+        case .double:
+            let p = raw.assumingMemoryBound(to: Double.self)
+            for (i, v) in values.enumerated() { p[i] = v }
+        }
+        return buffer
+    }
+
+    override public var name: String { coilCount > 1 || coils != nil ? "SENSE" : "Fourier" }
+
+    override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
+        switch precision {
+        case .double: try run(Double.self, x, y, adjoint: false)
+        case .single: try run(Float.self, x, y, adjoint: false)
+        }
+    }
+
+    override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        switch precision {
+        case .double: try run(Double.self, y, x, adjoint: true)
+        case .single: try run(Float.self, y, x, adjoint: true)
+        }
+    }
+
+    private func run<T: BinaryFloatingPoint>(_: T.Type, _ source: UnsafeRawPointer, _ target: UnsafeMutableRawPointer,
+                                             adjoint: Bool) throws {
+        let n = plan.count
+        let work = try AlignedBuffer<T>(count: 2 * n), spectrum = try AlignedBuffer<T>(count: 2 * n)
+        let a = work.pointer, b = spectrum.pointer
+        let scale = T(1 / Double(n).squareRoot())
+        let m = mask.map { UnsafeRawPointer($0.pointer).assumingMemoryBound(to: T.self) }
+        let s = coils.map { UnsafeRawPointer($0.pointer).assumingMemoryBound(to: T.self) }
+        let src = source.assumingMemoryBound(to: T.self), dst = target.assumingMemoryBound(to: T.self)
+        if adjoint { dst.update(repeating: 0, count: 2 * n) }
+        for c in 0..<coilCount {
+            if !adjoint {
+                // image (times coil map) -> shifted -> DFT -> shifted, masked, scaled
+                for i in 0..<n {
+                    var re = src[2 * i], im = src[2 * i + 1]
+                    if let s {
+                        let sr = s[2 * (c * n + i)], si = s[2 * (c * n + i) + 1]
+                        (re, im) = (sr * re - si * im, sr * im + si * re)
+                    }
+                    let j = centered ? shifted(i, forward: false) : i
+                    a[2 * j] = re
+                    a[2 * j + 1] = im
+                }
+                plan.forward(UnsafeMutableRawPointer(a), UnsafeMutableRawPointer(b))
+                let out = dst + 2 * c * n
+                for i in 0..<n {
+                    let j = centered ? shifted(i, forward: true) : i
+                    let w = (m?[j] ?? 1) * scale
+                    out[2 * j] = w * b[2 * i]
+                    out[2 * j + 1] = w * b[2 * i + 1]
+                }
+            } else {
+                // k-space -> masked, unshifted -> inverse DFT -> unshifted -> times conj(coil map), summed
+                let input = src + 2 * c * n
+                for j in 0..<n {
+                    let i = centered ? shifted(j, forward: false) : j
+                    let w = (m?[j] ?? 1) * scale
+                    b[2 * i] = w * input[2 * j]
+                    b[2 * i + 1] = w * input[2 * j + 1]
+                }
+                plan.backward(UnsafeMutableRawPointer(b), UnsafeMutableRawPointer(a))
+                for i in 0..<n {
+                    let j = centered ? shifted(i, forward: true) : i
+                    var re = a[2 * i], im = a[2 * i + 1]
+                    if let s {
+                        let sr = s[2 * (c * n + j)], si = -s[2 * (c * n + j) + 1]
+                        (re, im) = (sr * re - si * im, sr * im + si * re)
+                    }
+                    dst[2 * j] += re
+                    dst[2 * j + 1] += im
+                }
+            }
+        }
+    }
+
+    /// The flat index that element `i` moves to under fftshift (forward) or ifftshift (backward).
+    @inline(__always)
+    private func shifted(_ i: Int, forward: Bool) -> Int {
+        forward ? fftshift[i] : ifftshift[i]
+    }
+
+    /// fftshift and ifftshift as permutations of flat indices (inverse of each other).
+    private static func shiftPermutations(_ shape: [Int]) -> ([Int], [Int]) {
+        let n = shape.reduce(1, *)
+        var forward = [Int](repeating: 0, count: n), backward = [Int](repeating: 0, count: n)
+        for i in 0..<n {
+            var rest = i, moved = 0, step = 1
+            for axis in (0..<shape.count).reversed() {
+                let extent = shape[axis]
+                let k = rest % extent
+                rest /= extent
+                let half: Int = extent / 2
+                moved += ((k + half) % extent) * step
+                step *= extent
+            }
+            forward[i] = moved
+            backward[moved] = i
+        }
+        return (forward, backward)
+    }
+}

@@ -1,0 +1,267 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Geometry of 2-D parallel-beam CT: an image of (rows, columns) unit pixels, `detectors` bins of
+/// width `spacing`, and projection angles in radians. The rotation axis passes through the centre
+/// of pixel (rows // 2, columns // 2) and of bin detectors // 2 (scikit-image's convention; for odd
+/// sizes the geometric centre): pixel (i, j) sits at x = j - columns // 2, y = rows // 2 - i, bin k
+/// at s = (k - detectors // 2) * spacing. The ray of angle theta and offset s is the line
+/// x cos(theta) + y sin(theta) = s.
+public struct ParallelBeamGeometry: Sendable, Equatable {
+    public let rows: Int
+    public let columns: Int
+    public let detectors: Int
+    public let spacing: Double
+    public let angles: [Double]
+
+    public init(rows: Int, columns: Int, angles: [Double], detectors: Int? = nil, spacing: Double = 1) throws {
+        guard rows >= 1, columns >= 1 else {
+            throw InverseKitError(.shape, "Invalid image shape (\(rows), \(columns)): extents must be >= 1")
+        }
+        guard !angles.isEmpty else { throw InverseKitError(.invalidArgument, "Invalid angles: at least one angle is needed") }
+        if let bad = angles.firstIndex(where: { !$0.isFinite }) {
+            throw InverseKitError(.notFinite, "Invalid angles: angle \(bad) is \(angles[bad])")
+        }
+        guard spacing.isFinite, spacing > 0 else {
+            throw InverseKitError(.invalidArgument, "Invalid detector spacing: expected a finite value > 0, got \(spacing)")
+        }
+        _ = try LinearOperator.count([rows, columns], .float64, "image")
+        let diagonal = (Double(rows) * Double(rows) + Double(columns) * Double(columns)).squareRoot().rounded(.up)
+        guard diagonal < Double(Int32.max) else { throw InverseKitError(.overflow, "Invalid image shape: too large") }
+        let count = detectors ?? Int(diagonal)
+        guard count >= 1 else { throw InverseKitError(.shape, "Invalid detector count: \(count)") }
+        _ = try LinearOperator.count([angles.count, count, rows, columns], .float64, "geometry")
+        self.rows = rows
+        self.columns = columns
+        self.detectors = count
+        self.spacing = spacing
+        self.angles = angles
+    }
+}
+
+/// The 2-D parallel-beam X-ray transform with Joseph's discretisation: along each ray, one sample
+/// per image row (steep rays) or column (flat rays), linearly interpolated between the two nearest
+/// pixels and weighted by the path length per step. The adjoint is the exact transpose
+/// (back-projection). Input (rows, columns); output, the sinogram, (angles, detectors). A 3-D input
+/// (slices, rows, columns) is projected slice by slice to (slices, angles, detectors). Real data.
+public final class RadonOperator: LinearOperator {
+    public let geometry: ParallelBeamGeometry
+    public let slices: Int
+    public let threads: Int
+
+    public init(geometry: ParallelBeamGeometry, slices: Int? = nil, precision: ScalarType.Precision,
+                threads: Int = 0) throws {
+        guard slices.map({ $0 >= 1 }) ?? true else {
+            throw InverseKitError(.shape, "Invalid slice count: \(slices ?? 0)")
+        }
+        guard threads >= 0 else { throw InverseKitError(.invalidArgument, "Invalid threads: \(threads)") }
+        self.geometry = geometry
+        self.slices = slices ?? 1
+        self.threads = threads
+        let type = ScalarType(precision: precision, complex: false)
+        let image = [geometry.rows, geometry.columns], sinogram = [geometry.angles.count, geometry.detectors]
+        try super.init(inputShape: slices.map { [$0] + image } ?? image,
+                       outputShape: slices.map { [$0] + sinogram } ?? sinogram, inputType: type, outputType: type)
+    }
+
+    override public var name: String { "Radon" }
+
+    private var teamSize: Int {
+        let requested = threads == 0 ? ThreadTeam.availableCores : threads
+        let work = geometry.angles.count * geometry.detectors * max(geometry.rows, geometry.columns)
+        return max(1, min(requested, geometry.angles.count, work / 200_000))
+    }
+
+    override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
+        switch precision {
+        case .double: try project(Double.self, x, y)
+        case .single: try project(Float.self, x, y)
+        }
+    }
+
+    override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        switch precision {
+        case .double: try backProject(Double.self, y, x)
+        case .single: try backProject(Float.self, y, x)
+        }
+    }
+
+    /// One ray's samples: for steps n in 0..<count, position u0 + n * du along the other axis.
+    private struct Ray {
+        var alongRows: Bool
+        var u0: Double
+        var du: Double
+        var weight: Double
+    }
+
+    /// The rays of one angle: ray k starts at u0 + k * u0Step (the start is affine in the bin).
+    private struct Fan {
+        var alongRows: Bool
+        var u0: Double
+        var u0Step: Double
+        var du: Double
+        var weight: Double
+
+        @inline(__always) func ray(_ k: Int) -> Ray {
+            Ray(alongRows: alongRows, u0: u0 + Double(k) * u0Step, du: du, weight: weight)
+        }
+    }
+
+    private func fan(angle: Int) -> Fan {
+        let g = geometry, theta = g.angles[angle]
+        let c = cos(theta), s = sin(theta)
+        let first = -Double(g.detectors / 2) * g.spacing
+        let cy = Double(g.rows / 2), cx = Double(g.columns / 2)
+        if abs(c) >= abs(s) {
+            // Row i: y = cy - i, x = (offset - y s) / c; column coordinate u = x + cx.
+            return Fan(alongRows: true, u0: (first - cy * s) / c + cx, u0Step: g.spacing / c, du: s / c,
+                       weight: 1 / abs(c))
+        } else {
+            // Column j: x = j - cx, y = (offset - x c) / s; row coordinate v = cy - y.
+            return Fan(alongRows: false, u0: cy - (first + cx * c) / s, u0Step: -g.spacing / s, du: c / s,
+                       weight: 1 / abs(s))
+        }
+    }
+
+    // Both directions work on a copy of the image with a one-pixel border of zeros, so that every
+    // sample of a ray that touches the image interpolates between two in-bounds pixels: no bounds
+    // branches in the inner loops, and floor() becomes a truncation of a positive number.
+
+    private var paddedColumns: Int { geometry.columns + 2 }
+    private var paddedPixels: Int { (geometry.rows + 2) * (geometry.columns + 2) }
+
+    private func project<T: BinaryFloatingPoint>(_: T.Type, _ xRaw: UnsafeRawPointer, _ yRaw: UnsafeMutableRawPointer) throws {
+        let g = geometry, images = xRaw.assumingMemoryBound(to: T.self), sinograms = yRaw.assumingMemoryBound(to: T.self)
+        let pixels = g.rows * g.columns, bins = g.angles.count * g.detectors, pc = paddedColumns
+        let padded = try AlignedBuffer<Double>(repeating: 0, count: paddedPixels)
+        for slice in 0..<slices {
+            let image = images + slice * pixels
+            for i in 0..<g.rows {
+                for j in 0..<g.columns { padded.pointer[(i + 1) * pc + j + 1] = Double(image[i * g.columns + j]) }
+            }
+            let sinogram = sinograms + slice * bins
+            ThreadTeam.run(size: teamSize) { rank, team in
+                for a in partitionRange(count: g.angles.count, parts: team.size, rank: rank) {
+                    let fan = self.fan(angle: a)
+                    for k in 0..<g.detectors {
+                        sinogram[a * g.detectors + k] = T(self.integrate(fan.ray(k), padded.pointer))
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func integrate(_ r: Ray, _ image: UnsafePointer<Double>) -> Double {
+        let g = geometry, pc = paddedColumns
+        let steps = r.alongRows ? g.rows : g.columns, width = r.alongRows ? g.columns : g.rows
+        let (first, last) = Self.validSteps(r, steps, width)
+        if first > last { return 0 }
+        // u + 1 in (0, width + 1): its truncation is floor(u) + 1, the padded index. Four
+        // partial sums so consecutive samples do not wait on one another's addition. Along rows
+        // the two pixels are neighbours in a row; along columns, in a column (pc apart).
+        let base = r.u0 + 1
+        let (step, across) = r.alongRows ? (pc, 1) : (1, pc)
+        let origin = r.alongRows ? image + pc : image + 1
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var n = first
+        while n + 3 <= last {
+            let u0 = base + Double(n) * r.du, u1 = u0 + r.du, u2 = u1 + r.du, u3 = u2 + r.du
+            let i0 = Int(u0), i1 = Int(u1), i2 = Int(u2), i3 = Int(u3)
+            let p0 = origin + n * step + i0 * across, p1 = p0 + step + (i1 - i0) * across
+            let p2 = p1 + step + (i2 - i1) * across, p3 = p2 + step + (i3 - i2) * across
+            s0 += p0[0] + (u0 - Double(i0)) * (p0[across] - p0[0])
+            s1 += p1[0] + (u1 - Double(i1)) * (p1[across] - p1[0])
+            s2 += p2[0] + (u2 - Double(i2)) * (p2[across] - p2[0])
+            s3 += p3[0] + (u3 - Double(i3)) * (p3[across] - p3[0])
+            n += 4
+        }
+        while n <= last {
+            let u = base + Double(n) * r.du
+            let i = Int(u)
+            let p = origin + n * step + i * across
+            s0 += p[0] + (u - Double(i)) * (p[across] - p[0])
+            n += 1
+        }
+        let sum = (s0 + s1) + (s2 + s3)
+        return sum * r.weight
+    }
+
+    /// The steps n with -1 < u0 + n du < width (first > last when there are none), exactly.
+    @inline(__always)
+    private static func validSteps(_ r: Ray, _ steps: Int, _ width: Int) -> (Int, Int) {
+        guard r.u0.isFinite, r.du.isFinite else { return (1, 0) }
+        let inside = { (n: Int) -> Bool in
+            let u = r.u0 + Double(n) * r.du
+            return u > -1 && u < Double(width)
+        }
+        if r.du == 0 { return inside(0) ? (0, steps - 1) : (1, 0) }
+        var lo = (-1 - r.u0) / r.du, hi = (Double(width) - r.u0) / r.du
+        if lo > hi { swap(&lo, &hi) }
+        // Clamp in Double before converting, then settle the rounding at the ends exactly.
+        var first = Int(min(max(lo.rounded(.down), 0), Double(steps)))
+        var last = Int(min(max(hi.rounded(.up), -1), Double(steps - 1)))
+        while first <= last && !inside(first) { first += 1 }
+        while last >= first && !inside(last) { last -= 1 }
+        return (first, last)
+    }
+
+    private func backProject<T: BinaryFloatingPoint>(_: T.Type, _ yRaw: UnsafeRawPointer,
+                                                     _ xRaw: UnsafeMutableRawPointer) throws {
+        let g = geometry, sinograms = yRaw.assumingMemoryBound(to: T.self), images = xRaw.assumingMemoryBound(to: T.self)
+        let bins = g.angles.count * g.detectors, pixels = g.rows * g.columns, pc = paddedColumns
+        let team = teamSize, size = paddedPixels
+        // Each thread scatters its angles into a private padded image; the images are then added.
+        let partial = try AlignedBuffer<Double>(repeating: 0, count: team * size)
+        for slice in 0..<slices {
+            let sinogram = sinograms + slice * bins
+            ThreadTeam.run(size: team) { rank, team in
+                let mine = partial.pointer + rank * size
+                mine.update(repeating: 0, count: size)
+                for a in partitionRange(count: g.angles.count, parts: team.size, rank: rank) {
+                    let fan = self.fan(angle: a)
+                    for k in 0..<g.detectors {
+                        let value = Double(sinogram[a * g.detectors + k])
+                        if value == 0 { continue }
+                        self.spread(fan.ray(k), value, mine)
+                    }
+                }
+            }
+            let image = images + slice * pixels
+            for i in 0..<g.rows {
+                for j in 0..<g.columns {
+                    var total = 0.0
+                    for t in 0..<team { total += partial.pointer[t * size + (i + 1) * pc + j + 1] }
+                    image[i * g.columns + j] = T(total)
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func spread(_ r: Ray, _ value: Double, _ image: UnsafeMutablePointer<Double>) {
+        let g = geometry, pc = paddedColumns
+        let steps = r.alongRows ? g.rows : g.columns, width = r.alongRows ? g.columns : g.rows
+        let (first, last) = Self.validSteps(r, steps, width)
+        if first > last { return }
+        let w = value * r.weight
+        if r.alongRows {
+            for n in first...last {
+                let u = r.u0 + Double(n) * r.du + 1
+                let i = Int(u), f = u - Double(i)
+                let row = image + (n + 1) * pc + i
+                row[0] += (1 - f) * w
+                row[1] += f * w
+            }
+        } else {
+            for n in first...last {
+                let u = r.u0 + Double(n) * r.du + 1
+                let i = Int(u), f = u - Double(i)
+                let at = image + i * pc + n + 1
+                at[0] += (1 - f) * w
+                at[pc] += f * w
+            }
+        }
+    }
+}
