@@ -405,6 +405,13 @@ IK_API int ik_linop_create_radon(ik_linop** out, int64_t rows, int64_t columns, 
                                  int64_t angle_count, int64_t detectors, double spacing, int64_t slices,
                                  ik_dtype dtype, int32_t threads);
 
+/* Blur then decimation (super-resolution): y = S (k (*) x) with the periodic convolution of
+ * ik_linop_create_convolution and S keeping every `factor`-th sample of each axis from index 0.
+ * Real 2-D or 3-D images whose extents are multiples of factor (>= 1); output shape / factor.
+ * ik_linop_solve_normal has a closed form for it. */
+IK_API int ik_linop_create_super_resolution(ik_linop** out, int32_t ndim, const int64_t* shape,
+                                            const ik_array* kernel, int32_t factor);
+
 /* Filters of ik_fbp (windows on the ramp). */
 typedef enum ik_fbp_filter {
     IK_FBP_RAMP = 0,
@@ -428,6 +435,15 @@ IK_API int ik_linop_apply(const ik_linop* op, const ik_array* x, ik_array* y);
 
 /* x = A^H y, with the roles of the shapes swapped. */
 IK_API int ik_linop_apply_adjoint(const ik_linop* op, const ik_array* y, ik_array* x);
+
+/* x = (A^H A + rho I)^{-1} b in closed form (FFTs and elementwise divisions, no iterations) for
+ * the operators that have one: identity, scaling, diagonal, mask, periodic convolution, single-coil
+ * Fourier, super-resolution. Others return IK_ERR_INVALID_ARGUMENT. b and x have the operator's
+ * input shape and dtype (any strides; x non-overlapping, may overlap b); rho finite and > 0. */
+IK_API int ik_linop_solve_normal(const ik_linop* op, double rho, const ik_array* b, ik_array* x);
+
+/* 1 if ik_linop_solve_normal works for this operator, 0 if not, negative status on error. */
+IK_API int ik_linop_has_normal_solve(const ik_linop* op);
 
 /* The input (or output) shape and dtype: shape receives ndim extents (room for IK_MAX_NDIM is
  * enough), *ndim the count, *dtype the element type. */

@@ -362,6 +362,30 @@ public func ikLinopApplyAdjoint(_ op: OpaquePointer?, _ y: UnsafePointer<ik_arra
     }
 }
 
+@_cdecl("ik_linop_solve_normal")
+public func ikLinopSolveNormal(_ op: OpaquePointer?, _ rho: Double, _ b: UnsafePointer<ik_array>?,
+                               _ x: UnsafePointer<ik_array>?) -> Int32 {
+    apiCall {
+        let a = try operatorFrom(op)
+        guard a.hasNormalSolve else {
+            throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid op: \(a.name) has no closed-form (A^H A + rho I)^-1")
+        }
+        guard rho.isFinite, rho > 0 else {
+            throw CAPIError(rho.isNaN ? IK_ERR_NOT_FINITE : IK_ERR_INVALID_ARGUMENT, "Invalid rho: expected a finite value > 0, got \(rho)")
+        }
+        try run(a, b, "b", a.inputShape, a.inputType, x, "x", a.inputShape, a.inputType) {
+            try a.solveNormal(rho: rho, $0, into: $1)
+        }
+    }
+}
+
+@_cdecl("ik_linop_has_normal_solve")
+public func ikLinopHasNormalSolve(_ op: OpaquePointer?) -> Int32 {
+    var answer: Int32 = 0
+    let status = apiCall { answer = try operatorFrom(op).hasNormalSolve ? 1 : 0 }
+    return status == 0 ? answer : status
+}
+
 private func writeShape(_ shape: [Int], _ type: ScalarType, _ out: UnsafeMutablePointer<Int64>?,
                         _ ndim: UnsafeMutablePointer<Int32>?, _ dtype: UnsafeMutablePointer<ik_dtype>?) throws {
     guard let out else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid shape: NULL") }

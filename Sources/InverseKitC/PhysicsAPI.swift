@@ -70,6 +70,24 @@ public func ikLinopCreateFourier(_ out: UnsafeMutablePointer<OpaquePointer?>?, _
     }
 }
 
+@_cdecl("ik_linop_create_super_resolution")
+public func ikLinopCreateSuperResolution(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ndim: Int32,
+                                         _ shape: UnsafePointer<Int64>?, _ kernel: UnsafePointer<ik_array>?,
+                                         _ factor: Int32) -> Int32 {
+    apiCall {
+        let out = try requireOut(out)
+        let extents = try parseShape(ndim, shape, "shape", allowed: 2...3)
+        let view = try ArrayView(kernel, name: "kernel")
+        try view.requireReal()
+        let values = try readReals(view)
+        let op = try creating {
+            try SuperResolutionOperator(shape: extents, kernel: values, kernelShape: view.shape, factor: Int(factor),
+                                        precision: view.type.precision)
+        }
+        storeOperator(op, out)
+    }
+}
+
 @_cdecl("ik_linop_create_radon")
 public func ikLinopCreateRadon(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ rows: Int64, _ columns: Int64,
                                _ angles: UnsafePointer<Double>?, _ angleCount: Int64, _ detectors: Int64,

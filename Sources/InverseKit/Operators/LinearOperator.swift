@@ -56,6 +56,24 @@ open class LinearOperator: CustomStringConvertible {
         throw InverseKitError(.internalError, "\(name) does not implement backward")
     }
 
+    /// x = (A^H A + rho I)^{-1} b, for operators where that has a closed form (identity, scaling,
+    /// diagonals and masks, periodic convolution, single-coil Fourier, blur with decimation).
+    /// `b` and `x` are input-shaped and may be the same buffer; rho > 0.
+    public final func solveNormal(rho: Double, _ b: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        guard rho.isFinite, rho > 0 else {
+            throw InverseKitError(.invalidArgument, "Invalid rho: expected a finite value > 0, got \(rho)")
+        }
+        try normalSolve(rho: rho, b, into: x)
+    }
+
+    /// Whether `solveNormal` is available.
+    open var hasNormalSolve: Bool { false }
+
+    /// Implements `solveNormal` (rho already checked).
+    open func normalSolve(rho: Double, _ b: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        throw InverseKitError(.invalidArgument, "Invalid operator: \(name) has no closed-form (A^H A + rho I)^-1")
+    }
+
     /// Bytes of an input / output buffer.
     public var inputBytes: Int { inputCount * inputType.size }
     public var outputBytes: Int { outputCount * outputType.size }

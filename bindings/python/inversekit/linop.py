@@ -118,6 +118,20 @@ class LinearOperator:
         """A^H A."""
         return _create(_raw.lib.ik_linop_create_normal, self._handle, keep=(self,))
 
+    def solve_normal(self, b, rho: float, out: Optional[np.ndarray] = None) -> np.ndarray:
+        """x = (A^H A + rho I)^-1 b in closed form (see has_normal_solve)."""
+        b = np.asarray(b)
+        if out is None:
+            out = np.empty(self.input_shape, dtype=self.input_dtype)
+        bd, xd = Descriptor(b, "b"), Descriptor(out, "x")
+        _raw.lib.ik_linop_solve_normal(self._handle, float(rho), bd.ref, xd.ref)
+        return out
+
+    @property
+    def has_normal_solve(self) -> bool:
+        """Whether solve_normal has a closed form for this operator."""
+        return _raw.lib.ik_linop_has_normal_solve(self._handle) == 1
+
     # -- analysis -----------------------------------------------------------------------------
 
     def norm(self, seed: int = 0, tol: float = 1e-6, max_iter: int = 1000) -> float:
@@ -277,6 +291,14 @@ def fourier(shape, mask=None, coil_maps=None, centered: bool = False, dtype=np.c
     cd = None if coil_maps is None else Descriptor(np.asarray(coil_maps).astype(cplx), "coil_maps")
     return _create(_raw.lib.ik_linop_create_fourier, ndim, extents, _ik_dtype(dtype), md.ref if md else None,
                    cd.ref if cd else None, int(bool(centered)))
+
+
+def super_resolution(shape, kernel, factor: int) -> LinearOperator:
+    """Periodic blur with `kernel`, then keep every `factor`-th sample (super-resolution model)."""
+    kernel = np.asarray(kernel)
+    ndim, extents = _shape_args(shape)
+    return _create(_raw.lib.ik_linop_create_super_resolution, ndim, extents, Descriptor(kernel, "kernel").ref,
+                   int(factor))
 
 
 def radon(shape, angles, detectors: Optional[int] = None, spacing: float = 1.0, dtype=np.float64,

@@ -53,6 +53,9 @@ def factories(dtype, rng):
             k = rng.random(kshape).astype(rdt)
             for mode in ("periodic", "same", "valid"):
                 ops.append((f"conv{shape}{mode}", L.convolution(shape, k, mode)))
+        for shape, factor in [((12, 16), 2), ((9, 12), 3), ((6, 8, 4), 2)]:
+            ops.append((f"super-resolution{shape}", L.super_resolution(shape, rng.random((3,) * len(shape)).astype(rdt),
+                                                                        factor)))
         angles = np.linspace(0, np.pi, 17, endpoint=False)
         ops.append(("radon 2d", L.radon((12, 15), angles, dtype=dtype)))
         ops.append(("radon 3d", L.radon((3, 11, 10), angles, detectors=9, spacing=1.3, dtype=dtype)))
@@ -151,3 +154,29 @@ def test_output_buffers_and_strides(rng):
     out = np.zeros((2, 6, 8, 2))[..., 0]
     g.apply(x, out=out)
     np.testing.assert_allclose(out, g @ np.ascontiguousarray(x))
+
+
+@pytest.mark.parametrize("dtype", ALL, ids=lambda d: np.dtype(d).name)
+def test_closed_form_normal_solves_match_dense(dtype, rng):
+    """(A^H A + rho I)^-1 b against numpy.linalg.solve on the dense matrix, for every operator that
+    claims a closed form; the others refuse."""
+    tol = {np.dtype(np.float64): 1e-10, np.dtype(np.complex128): 1e-10,
+           np.dtype(np.float32): 1e-4, np.dtype(np.complex64): 1e-4}[np.dtype(dtype)]
+    seen = 0
+    for name, op in factories(dtype, rng):
+        if op.shape[1] > 400:
+            continue
+        b = random(op.input_shape, op.input_dtype, rng)
+        if not op.has_normal_solve:
+            with pytest.raises(ik.InvalidArgumentError, match="closed-form"):
+                op.solve_normal(b, 0.5)
+            continue
+        seen += 1
+        m = op.to_dense().astype(np.complex128)
+        expected = np.linalg.solve(m.conj().T @ m + 0.5 * np.eye(m.shape[1]), b.ravel().astype(np.complex128))
+        got = op.solve_normal(b, 0.5).ravel()
+        assert np.abs(got - expected).max() <= tol * (1 + np.abs(expected).max()), name
+        in_place = b.copy()
+        op.solve_normal(in_place, 0.5, out=in_place)
+        np.testing.assert_allclose(in_place.ravel(), got, rtol=1e-5, atol=1e-6)
+    assert seen >= 8

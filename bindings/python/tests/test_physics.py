@@ -107,6 +107,11 @@ def test_fbp_reaches_skimage_psnr(phantom):
     (lambda: L.fourier((8, 8), None, np.ones((2, 8, 7), np.complex128)), ik.ShapeError, "coil"),
     (lambda: L.fourier((8, 8), dtype=np.float64), ik.UnsupportedDtypeError, "complex"),
     (lambda: L.fourier((8,)), ik.ShapeError, "dimensions"),
+    (lambda: L.super_resolution((8, 9), np.ones((3, 3)), 2), ik.ShapeError, "multiple"),
+    (lambda: L.super_resolution((8, 8), np.ones((3, 3)), 0), ik.InvalidArgumentError, "factor"),
+    (lambda: L.super_resolution((8,), np.ones(3), 2), ik.ShapeError, "dimensions"),
+    (lambda: L.identity((3,)).solve_normal(np.ones(3), 0.0), ik.InvalidArgumentError, "rho"),
+    (lambda: L.identity((3,)).solve_normal(np.ones(3), float("nan")), ik.NotFiniteError, "rho"),
     (lambda: L.radon((8, 8), []), ik.InvalidArgumentError, "angle"),
     (lambda: L.radon((8, 8), [0.0, np.nan]), ik.NotFiniteError, "angles"),
     (lambda: L.radon((8, 8), [0.0], spacing=0.0), ik.InvalidArgumentError, "spacing"),
@@ -126,3 +131,9 @@ def test_far_off_detector_does_not_crash(rng):
     y = op @ rng.random((8, 8))
     assert np.all(np.isfinite(y))
     assert op.adjoint_test() < 1e-12 or np.all(y == 0)
+
+
+def test_super_resolution_is_blur_then_decimation(rng):
+    x, k = rng.random((16, 12)), rng.random((5, 3))
+    blurred = nd.convolve(x, k, mode="wrap")
+    np.testing.assert_allclose(L.super_resolution(x.shape, k, 4) @ x, blurred[::4, ::4], atol=1e-12)

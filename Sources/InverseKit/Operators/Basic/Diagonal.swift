@@ -82,4 +82,27 @@ public final class DiagonalOperator: LinearOperator {
             }
         }
     }
+
+    override public var hasNormalSolve: Bool { true }
+
+    // (|d|^2 + rho) x = b elementwise.
+    override public func normalSolve(rho: Double, _ b: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        let d = UnsafeRawPointer(values.pointer)
+        switch precision {
+        case .single: Self.divide(Float.self, d, b, x, inputCount, diagonalType.isComplex, inputType.components, rho)
+        case .double: Self.divide(Double.self, d, b, x, inputCount, diagonalType.isComplex, inputType.components, rho)
+        }
+    }
+
+    private static func divide<T: BinaryFloatingPoint>(_: T.Type, _ dRaw: UnsafeRawPointer, _ bRaw: UnsafeRawPointer,
+                                                       _ xRaw: UnsafeMutableRawPointer, _ n: Int, _ complexD: Bool,
+                                                       _ components: Int, _ rho: Double) {
+        let d = dRaw.assumingMemoryBound(to: T.self), b = bRaw.assumingMemoryBound(to: T.self)
+        let x = xRaw.assumingMemoryBound(to: T.self), r = T(rho)
+        for i in 0..<n {
+            let m = complexD ? d[2 * i] * d[2 * i] + d[2 * i + 1] * d[2 * i + 1] : d[i] * d[i]
+            let inverse = 1 / (m + r)
+            for c in 0..<components { x[components * i + c] = b[components * i + c] * inverse }
+        }
+    }
 }

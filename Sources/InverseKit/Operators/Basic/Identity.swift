@@ -13,4 +13,11 @@ public final class IdentityOperator: LinearOperator {
     override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
         x.copyMemory(from: y, byteCount: inputBytes)
     }
+
+    override public var hasNormalSolve: Bool { true }
+
+    override public func normalSolve(rho: Double, _ b: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        if UnsafeRawPointer(x) != b { x.copyMemory(from: b, byteCount: inputBytes) }
+        RealView.scale(x, reals: inputCount * inputType.components, precision: precision, by: 1 / (1 + rho))
+    }
 }

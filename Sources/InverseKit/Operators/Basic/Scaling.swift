@@ -18,4 +18,11 @@ public final class ScalingOperator: LinearOperator {
     override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
         try forward(y, into: x)
     }
+
+    override public var hasNormalSolve: Bool { true }
+
+    override public func normalSolve(rho: Double, _ b: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        if UnsafeRawPointer(x) != b { x.copyMemory(from: b, byteCount: inputBytes) }
+        RealView.scale(x, reals: inputCount * inputType.components, precision: precision, by: 1 / (scale * scale + rho))
+    }
 }

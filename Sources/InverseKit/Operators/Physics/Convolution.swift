@@ -142,6 +142,38 @@ public final class ConvolutionOperator: LinearOperator {
                    at: adjoint ? zero : cropStart, toGrid: false)
     }
 
+    override public var hasNormalSolve: Bool { boundary == .periodic }
+
+    /// Periodic only: x = F^-1 (F b / (|K|^2 + rho)).
+    override public func normalSolve(rho: Double, _ b: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        guard boundary == .periodic else { return try super.normalSolve(rho: rho, b, into: x) }
+        let complex = try AlignedBuffer<UInt8>(count: plan.spectrumCount * 2 * realSize)
+        let real = try AlignedBuffer<UInt8>(count: gridCount * realSize)
+        let freq = UnsafeMutableRawPointer(complex.pointer), grid = UnsafeMutableRawPointer(real.pointer)
+        grid.copyMemory(from: b, byteCount: gridCount * realSize)
+        plan.forward(grid, freq)
+        let n = Double(gridCount)
+        switch precision {
+        case .double: Self.divide(Double.self, freq, UnsafeRawPointer(spectrum.pointer), plan.spectrumCount, n, rho)
+        case .single: Self.divide(Float.self, freq, UnsafeRawPointer(spectrum.pointer), plan.spectrumCount, n, rho)
+        }
+        plan.backward(freq, grid)
+        x.copyMemory(from: grid, byteCount: gridCount * realSize)
+    }
+
+    // The stored spectrum is K / N: |K|^2 = N^2 |s|^2; the inverse transform needs another 1 / N.
+    private static func divide<T: BinaryFloatingPoint>(_: T.Type, _ freqRaw: UnsafeMutableRawPointer,
+                                                       _ kernelRaw: UnsafeRawPointer, _ count: Int, _ n: Double,
+                                                       _ rho: Double) {
+        let f = freqRaw.assumingMemoryBound(to: T.self), k = kernelRaw.assumingMemoryBound(to: T.self)
+        for i in 0..<count {
+            let kr = Double(k[2 * i]) * n, ki = Double(k[2 * i + 1]) * n
+            let factor = T(1 / ((kr * kr + ki * ki + rho) * n))
+            f[2 * i] *= factor
+            f[2 * i + 1] *= factor
+        }
+    }
+
     private func multiplySpectrum(_ freq: UnsafeMutableRawPointer, _ adjoint: Bool) {
         switch precision {
         case .double: Self.multiply(Double.self, freq, UnsafeRawPointer(spectrum.pointer), plan.spectrumCount, adjoint)

@@ -90,13 +90,38 @@ public final class FourierOperator: LinearOperator {
         }
     }
 
+    override public var hasNormalSolve: Bool { coils == nil }
+
+    /// Single coil: A^H A = F^H M F with F unitary, so x = F^H ((F b) / (M + rho)).
+    override public func normalSolve(rho: Double, _ b: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        guard coils == nil else { return try super.normalSolve(rho: rho, b, into: x) }
+        switch precision {
+        case .double: try solve(Double.self, rho, b, x)
+        case .single: try solve(Float.self, rho, b, x)
+        }
+    }
+
+    private func solve<T: BinaryFloatingPoint>(_: T.Type, _ rho: Double, _ b: UnsafeRawPointer,
+                                               _ x: UnsafeMutableRawPointer) throws {
+        let n = plan.count
+        let k = try AlignedBuffer<T>(count: 2 * n)
+        try run(T.self, b, UnsafeMutableRawPointer(k.pointer), adjoint: false, masked: false)
+        let m = mask.map { UnsafeRawPointer($0.pointer).assumingMemoryBound(to: T.self) }
+        for j in 0..<n {
+            let factor = 1 / ((m?[j] ?? 1) + T(rho))
+            k.pointer[2 * j] *= factor
+            k.pointer[2 * j + 1] *= factor
+        }
+        try run(T.self, UnsafeRawPointer(k.pointer), x, adjoint: true, masked: false)
+    }
+
     private func run<T: BinaryFloatingPoint>(_: T.Type, _ source: UnsafeRawPointer, _ target: UnsafeMutableRawPointer,
-                                             adjoint: Bool) throws {
+                                             adjoint: Bool, masked: Bool = true) throws {
         let n = plan.count
         let work = try AlignedBuffer<T>(count: 2 * n), spectrum = try AlignedBuffer<T>(count: 2 * n)
         let a = work.pointer, b = spectrum.pointer
         let scale = T(1 / Double(n).squareRoot())
-        let m = mask.map { UnsafeRawPointer($0.pointer).assumingMemoryBound(to: T.self) }
+        let m = masked ? mask.map { UnsafeRawPointer($0.pointer).assumingMemoryBound(to: T.self) } : nil
         let s = coils.map { UnsafeRawPointer($0.pointer).assumingMemoryBound(to: T.self) }
         let src = source.assumingMemoryBound(to: T.self), dst = target.assumingMemoryBound(to: T.self)
         if adjoint { dst.update(repeating: 0, count: 2 * n) }

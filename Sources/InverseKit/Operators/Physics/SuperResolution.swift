@@ -1,0 +1,167 @@
+/// Blur followed by decimation, the super-resolution forward model: y = S (k (*) x), where the
+/// convolution is periodic (kernel centre at index k // 2, as ConvolutionOperator) and S keeps
+/// every `factor`-th sample along each axis, starting at index 0. Input: a real 2-D or 3-D image
+/// whose extents are multiples of `factor`; output: shape / factor.
+///
+/// (A^T A + rho I)^{-1} has a closed form in the periodic case. With K the kernel's DFT,
+/// F the unnormalised DFT, M = N / factor per axis and the sums over the factor^d frequencies
+/// k = q + j M that alias onto a low-resolution frequency q:
+///     F x = (F b - conj(K) w[k mod M]) / rho,
+///     w[q] = (1/f^d) sum_j K F b / (rho + (1/f^d) sum_j |K|^2)
+/// (Woodbury's identity; F S^T u repeats F_M u, F_M S v folds F v with weight 1/f^d).
+public final class SuperResolutionOperator: LinearOperator {
+    public let factor: Int
+    private let blur: ConvolutionOperator
+    private let plan: FFTPlan
+    /// K on the full grid, interleaved complex, in Double.
+    private let kernelSpectrum: AlignedBuffer<Double>
+
+    public init(shape: [Int], kernel: [Double], kernelShape: [Int], factor: Int,
+                precision: ScalarType.Precision) throws {
+        guard shape.count == 2 || shape.count == 3 else {
+            throw InverseKitError(.shape, "Invalid shape: super-resolution takes 2 or 3 dimensions, got \(shape.count)")
+        }
+        guard factor >= 1 else { throw InverseKitError(.invalidArgument, "Invalid factor: expected >= 1, got \(factor)") }
+        for (axis, n) in shape.enumerated() where n % factor != 0 {
+            throw InverseKitError(.shape, "Invalid shape: extent \(n) of axis \(axis) is not a multiple of the factor \(factor)")
+        }
+        blur = try ConvolutionOperator(shape: shape, kernel: kernel, kernelShape: kernelShape, boundary: .periodic,
+                                       precision: precision)
+        self.factor = factor
+        plan = try FFTPlan(shape: shape, kind: .complex, precision: .double)
+        kernelSpectrum = try AlignedBuffer<Double>(count: 2 * plan.count)
+        let type = ScalarType(precision: precision, complex: false)
+        try super.init(inputShape: shape, outputShape: shape.map { $0 / factor }, inputType: type, outputType: type)
+        try computeKernelSpectrum(kernel, kernelShape)
+    }
+
+    override public var name: String { "blur and decimation" }
+
+    private func computeKernelSpectrum(_ kernel: [Double], _ kernelShape: [Int]) throws {
+        let grid = inputShape, d = grid.count, n = plan.count
+        let placed = try AlignedBuffer<Double>(repeating: 0, count: 2 * n)
+        var index = [Int](repeating: 0, count: d)
+        for value in kernel {
+            var flat = 0
+            for a in 0..<d { flat = flat * grid[a] + ((index[a] - kernelShape[a] / 2) % grid[a] + grid[a]) % grid[a] }
+            placed.pointer[2 * flat] += value
+            var a = d - 1
+            while a >= 0 {
+                index[a] += 1
+                if index[a] < kernelShape[a] { break }
+                index[a] = 0
+                a -= 1
+            }
+        }
+        plan.forward(UnsafeMutableRawPointer(placed.pointer), UnsafeMutableRawPointer(kernelSpectrum.pointer))
+    }
+
+    override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
+        try withScratch(bytes: inputBytes) { blurred in
+            try blur.apply(x, into: blurred)
+            switch precision {
+            case .double: decimate(Double.self, UnsafeRawPointer(blurred), y)
+            case .single: decimate(Float.self, UnsafeRawPointer(blurred), y)
+            }
+        }
+    }
+
+    override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        try withScratch(bytes: inputBytes) { upsampled in
+            switch precision {
+            case .double: upsample(Double.self, y, upsampled)
+            case .single: upsample(Float.self, y, upsampled)
+            }
+            try blur.applyAdjoint(UnsafeRawPointer(upsampled), into: x)
+        }
+    }
+
+    /// Visits (high-resolution flat index, low-resolution flat index) of the kept samples.
+    private func forEachKept(_ body: (Int, Int) -> Void) {
+        let low = outputShape, high = inputShape, d = low.count
+        var index = [Int](repeating: 0, count: d)
+        for l in 0..<outputCount {
+            var h = 0
+            for a in 0..<d { h = h * high[a] + index[a] * factor }
+            body(h, l)
+            var a = d - 1
+            while a >= 0 {
+                index[a] += 1
+                if index[a] < low[a] { break }
+                index[a] = 0
+                a -= 1
+            }
+        }
+    }
+
+    private func decimate<T: BinaryFloatingPoint>(_: T.Type, _ fine: UnsafeRawPointer, _ coarse: UnsafeMutableRawPointer) {
+        let f = fine.assumingMemoryBound(to: T.self), c = coarse.assumingMemoryBound(to: T.self)
+        forEachKept { h, l in c[l] = f[h] }
+    }
+
+    private func upsample<T: BinaryFloatingPoint>(_: T.Type, _ coarse: UnsafeRawPointer, _ fine: UnsafeMutableRawPointer) {
+        let f = fine.assumingMemoryBound(to: T.self), c = coarse.assumingMemoryBound(to: T.self)
+        f.update(repeating: 0, count: inputCount)
+        forEachKept { h, l in f[h] = c[l] }
+    }
+
+    override public var hasNormalSolve: Bool { true }
+
+    override public func normalSolve(rho: Double, _ b: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
+        let n = plan.count, grid = inputShape, d = grid.count
+        let low = grid.map { $0 / factor }, lowCount = outputCount
+        let work = try AlignedBuffer<Double>(count: 2 * n), spectrum = try AlignedBuffer<Double>(count: 2 * n)
+        let num = try AlignedBuffer<Double>(repeating: 0, count: 2 * lowCount)
+        let den = try AlignedBuffer<Double>(repeating: 0, count: lowCount)
+        for i in 0..<n {
+            switch precision {
+            case .double: work.pointer[2 * i] = b.assumingMemoryBound(to: Double.self)[i]
+            case .single: work.pointer[2 * i] = Double(b.assumingMemoryBound(to: Float.self)[i])
+            }
+            work.pointer[2 * i + 1] = 0
+        }
+        plan.forward(UnsafeMutableRawPointer(work.pointer), UnsafeMutableRawPointer(spectrum.pointer))
+        let B = spectrum.pointer, K = kernelSpectrum.pointer
+        // The low-resolution frequency each full-grid frequency aliases onto.
+        var lowIndex = [Int](repeating: 0, count: n)
+        var index = [Int](repeating: 0, count: d)
+        for k in 0..<n {
+            var q = 0
+            for a in 0..<d { q = q * low[a] + index[a] % low[a] }
+            lowIndex[k] = q
+            var a = d - 1
+            while a >= 0 {
+                index[a] += 1
+                if index[a] < grid[a] { break }
+                index[a] = 0
+                a -= 1
+            }
+        }
+        let fold = 1 / Double(n / lowCount)
+        for k in 0..<n {
+            let q = lowIndex[k], kr = K[2 * k], ki = K[2 * k + 1], br = B[2 * k], bi = B[2 * k + 1]
+            num.pointer[2 * q] += fold * (kr * br - ki * bi)
+            num.pointer[2 * q + 1] += fold * (kr * bi + ki * br)
+            den.pointer[q] += fold * (kr * kr + ki * ki)
+        }
+        for q in 0..<lowCount {
+            let scale = 1 / (rho + den.pointer[q])
+            num.pointer[2 * q] *= scale
+            num.pointer[2 * q + 1] *= scale
+        }
+        for k in 0..<n {
+            let q = lowIndex[k], kr = K[2 * k], ki = -K[2 * k + 1], wr = num.pointer[2 * q], wi = num.pointer[2 * q + 1]
+            B[2 * k] = (B[2 * k] - (kr * wr - ki * wi)) / rho
+            B[2 * k + 1] = (B[2 * k + 1] - (kr * wi + ki * wr)) / rho
+        }
+        plan.backward(UnsafeMutableRawPointer(B), UnsafeMutableRawPointer(work.pointer))
+        let inverse = 1 / Double(n)
+        for i in 0..<n {
+            let v = work.pointer[2 * i] * inverse
+            switch precision {
+            case .double: x.assumingMemoryBound(to: Double.self)[i] = v
+            case .single: x.assumingMemoryBound(to: Float.self)[i] = Float(v)
+            }
+        }
+    }
+}
