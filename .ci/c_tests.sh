@@ -8,9 +8,13 @@ trap 'rm -rf "$work"' EXIT
 flags=(-std=c11 -Wall -Wextra -Werror -O2 -Iinclude -Iexamples/c)
 link=(-L"$lib" -linversekit -Wl,-rpath,"$lib" -lpthread -lm)
 
-echo "== C API test"
-cc "${flags[@]}" Tests/c/test_capi.c "${link[@]}" -o "$work/test_capi"
+echo "== C API test: versions, errors, TV"
+cc "${flags[@]}" -ITests/c Tests/c/test_capi.c "${link[@]}" -o "$work/test_capi"
 "$work/test_capi"
+
+echo "== C API test: linear operators"
+cc "${flags[@]}" -D_DEFAULT_SOURCE -ITests/c Tests/c/test_linop.c "${link[@]}" -o "$work/test_linop"
+"$work/test_linop"
 
 echo "== C++ compiles the header"
 printf '#include "inversekit.h"\nint main() { return ik_abi_version() == IK_ABI_VERSION ? 0 : 1; }\n' > "$work/header.cpp"

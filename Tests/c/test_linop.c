@@ -1,0 +1,352 @@
+/* The linear-operator part of the C API against the built library: every function, the adjoint
+ * contract, user callbacks (success, failure, release), composition, closed-form solves, CT, and
+ * bad input. Ends with "N passed, N failed". */
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expect.h"
+
+static const ik_dtype F64 = {IK_DTYPE_FLOAT, 64, 1};
+static const ik_dtype F32 = {IK_DTYPE_FLOAT, 32, 1};
+static const ik_dtype C128 = {IK_DTYPE_COMPLEX, 128, 1};
+
+static uint64_t rng_state = 99;
+static double uniform(void) {
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(rng_state >> 11) / 9007199254740992.0 - 0.5;
+}
+
+/* The operator's own adjoint test plus a check of it here, in plain C, for real double ops. */
+static void check_adjoint(const ik_linop* op, double tolerance, const char* what) {
+    double mismatch = -1;
+    EXPECT(ik_linop_adjoint_test(op, 7, &mismatch) == IK_OK);
+    if (!(mismatch >= 0 && mismatch <= tolerance)) {
+        fprintf(stderr, "adjoint test of %s: %g\n", what, mismatch);
+        failed++;
+    } else {
+        passed++;
+    }
+}
+
+static void test_basic_operators_and_shapes(void) {
+    int64_t shape[2] = {6, 5}, out[IK_MAX_NDIM];
+    int32_t nd = 0;
+    ik_dtype dt;
+    ik_linop *id = NULL, *sc = NULL, *grad = NULL, *div = NULL, *diag = NULL, *mask = NULL;
+    EXPECT(ik_linop_create_identity(&id, 2, shape, F64) == IK_OK);
+    EXPECT(ik_linop_create_scaling(&sc, 2, shape, F64, -3.0) == IK_OK);
+    EXPECT(ik_linop_create_gradient(&grad, 2, shape, F64) == IK_OK);
+    EXPECT(ik_linop_create_divergence(&div, 2, shape, F64) == IK_OK);
+    double d[30], m[30];
+    for (int i = 0; i < 30; i++) {
+        d[i] = uniform();
+        m[i] = i % 3 == 0;
+    }
+    ik_array da = make_array(d, 2, shape, NULL, 64), ma = make_array(m, 2, shape, NULL, 64);
+    EXPECT(ik_linop_create_diagonal(&diag, &da, F64) == IK_OK);
+    EXPECT(ik_linop_create_mask(&mask, &ma, F64) == IK_OK);
+    EXPECT(ik_linop_output_shape(grad, out, &nd, &dt) == IK_OK);
+    EXPECT(nd == 3 && out[0] == 2 && out[1] == 6 && out[2] == 5 && dt.code == IK_DTYPE_FLOAT && dt.bits == 64);
+    EXPECT(ik_linop_input_shape(div, out, &nd, &dt) == IK_OK && nd == 3 && out[0] == 2);
+    const ik_linop* all[] = {id, sc, grad, div, diag, mask};
+    for (int i = 0; i < 6; i++) check_adjoint(all[i], 1e-14, "basic");
+    /* Gradient values: forward differences, zero at the last row/column. */
+    double x[30], g[60];
+    for (int i = 0; i < 30; i++) x[i] = i * i;
+    int64_t gshape[3] = {2, 6, 5};
+    ik_array xa = make_array(x, 2, shape, NULL, 64), ga = make_array(g, 3, gshape, NULL, 64);
+    EXPECT(ik_linop_apply(grad, &xa, &ga) == IK_OK);
+    EXPECT(g[0] == x[5] - x[0] && g[25] == 0 && g[30 + 0] == x[1] - x[0] && g[30 + 4] == 0);
+    double norm = 0;
+    EXPECT(ik_linop_norm(sc, 1, 1e-12, 100, &norm) == IK_OK && fabs(norm - 3.0) < 1e-12);
+    EXPECT(ik_linop_norm(grad, 1, 1e-9, 10000, &norm) == IK_OK && norm > 2.5 && norm < sqrt(8.0));
+    for (int i = 0; i < 6; i++) ik_linop_destroy((ik_linop*)all[i]);
+    ik_linop_destroy(NULL);
+}
+
+static void test_matrices(void) {
+    double a[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, x[4] = {1, -1, 2, 0.5}, y[3];
+    int64_t ashape[2] = {3, 4}, xs[1] = {4}, ys[1] = {3};
+    ik_array aa = make_array(a, 2, ashape, NULL, 64), xa = make_array(x, 1, xs, NULL, 64), ya = make_array(y, 1, ys, NULL, 64);
+    ik_linop* mat = NULL;
+    EXPECT(ik_linop_create_matrix(&mat, &aa) == IK_OK);
+    EXPECT(ik_linop_apply(mat, &xa, &ya) == IK_OK);
+    EXPECT(fabs(y[0] - (1 - 2 + 6 + 2)) < 1e-12 && fabs(y[2] - (9 - 10 + 22 + 6)) < 1e-12);
+    check_adjoint(mat, 1e-14, "matrix");
+    /* The same matrix in CSR form gives the same result. */
+    int64_t indptr[4] = {0, 4, 8, 12}, indices[12] = {0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3}, nnz[1] = {12};
+    ik_array va = make_array(a, 1, nnz, NULL, 64);
+    ik_linop* csr = NULL;
+    double y2[3];
+    ik_array y2a = make_array(y2, 1, ys, NULL, 64);
+    EXPECT(ik_linop_create_csr(&csr, 3, 4, indptr, indices, &va) == IK_OK);
+    EXPECT(ik_linop_apply(csr, &xa, &y2a) == IK_OK && memcmp(y, y2, sizeof y) == 0);
+    check_adjoint(csr, 1e-14, "csr");
+    int64_t bad_indices[12] = {0, 1, 2, 9, 0, 1, 2, 3, 0, 1, 2, 3};
+    ik_linop* untouched = mat;
+    EXPECT_ERROR(ik_linop_create_csr(&untouched, 3, 4, indptr, bad_indices, &va), IK_ERR_INVALID_ARGUMENT, "indices");
+    EXPECT(untouched == mat);
+    EXPECT_ERROR(ik_linop_create_csr(&untouched, 3, 4, NULL, indices, &va), IK_ERR_NULL_POINTER, "indptr");
+    EXPECT_ERROR(ik_linop_create_matrix(&untouched, &xa), IK_ERR_SHAPE, "2 dimensions");
+    ik_linop_destroy(mat);
+    ik_linop_destroy(csr);
+}
+
+/* A user operator: y = 2 x on 3 doubles, with a failure switch and a release counter. */
+struct user_state {
+    int fail;
+    int released;
+};
+
+static int double_it(void* user, const ik_array* in, ik_array* out) {
+    struct user_state* state = user;
+    if (state->fail) return 42;
+    const double* x = in->data;
+    double* y = out->data;
+    for (int64_t i = 0; i < in->shape[0]; i++) y[i] = 2 * x[i];
+    return 0;
+}
+
+static void release_state(void* user) { ((struct user_state*)user)->released++; }
+
+static void test_callbacks_and_composition(void) {
+    struct user_state state = {0, 0};
+    int64_t s3[1] = {3}, s6[1] = {6};
+    ik_linop *user = NULL, *id = NULL;
+    EXPECT(ik_linop_create_callback(&user, 1, s3, F64, 1, s3, F64, double_it, double_it, &state, release_state) == IK_OK);
+    EXPECT(ik_linop_create_identity(&id, 1, s3, F64) == IK_OK);
+    check_adjoint(user, 1e-15, "callback");
+    ik_linop *sum = NULL, *prod = NULL, *stack = NULL, *block = NULL, *adj = NULL, *normal = NULL;
+    const ik_linop* pair[2] = {user, id};
+    EXPECT(ik_linop_create_sum(&sum, pair, 2) == IK_OK);
+    EXPECT(ik_linop_create_product(&prod, user, user) == IK_OK);
+    EXPECT(ik_linop_create_stack(&stack, pair, 2) == IK_OK);
+    EXPECT(ik_linop_create_block_diagonal(&block, pair, 2) == IK_OK);
+    EXPECT(ik_linop_create_adjoint(&adj, user) == IK_OK);
+    EXPECT(ik_linop_create_normal(&normal, user) == IK_OK);
+    double x[3] = {1, 2, 3}, y[6], big[6] = {1, 2, 3, 4, 5, 6};
+    ik_array xa = make_array(x, 1, s3, NULL, 64), ya = make_array(y, 1, s3, NULL, 64);
+    EXPECT(ik_linop_apply(sum, &xa, &ya) == IK_OK && y[0] == 3 && y[2] == 9);
+    EXPECT(ik_linop_apply(prod, &xa, &ya) == IK_OK && y[1] == 8);
+    EXPECT(ik_linop_apply(normal, &xa, &ya) == IK_OK && y[2] == 12);
+    EXPECT(ik_linop_apply_adjoint(adj, &xa, &ya) == IK_OK && y[0] == 2);
+    ik_array y6 = make_array(y, 1, s6, NULL, 64), b6 = make_array(big, 1, s6, NULL, 64);
+    EXPECT(ik_linop_apply(stack, &xa, &y6) == IK_OK && y[0] == 2 && y[3] == 1 && y[5] == 3);
+    int64_t out[IK_MAX_NDIM];
+    int32_t nd;
+    ik_dtype dt;
+    EXPECT(ik_linop_input_shape(block, out, &nd, &dt) == IK_OK && nd == 2 && out[0] == 2 && out[1] == 3);
+    int64_t b23[2] = {2, 3};
+    ik_array bin = make_array(big, 2, b23, NULL, 64), bout = make_array(y, 2, b23, NULL, 64);
+    EXPECT(ik_linop_apply(block, &bin, &bout) == IK_OK && y[0] == 2 && y[3] == 4);
+    (void)b6;
+    const ik_linop* all[] = {sum, prod, stack, block, adj, normal};
+    for (int i = 0; i < 6; i++) check_adjoint(all[i], 1e-15, "composite");
+
+    /* A failing callback: status, message, untouched output, also through a composite. */
+    state.fail = 1;
+    for (int i = 0; i < 6; i++) y[i] = -5;
+    EXPECT_ERROR(ik_linop_apply(user, &xa, &ya), IK_ERR_CALLBACK, "apply callback");
+    EXPECT_ERROR(ik_linop_apply(stack, &xa, &y6), IK_ERR_CALLBACK, "returned 42");
+    EXPECT(y[0] == -5 && y[5] == -5);
+    state.fail = 0;
+
+    /* The parts live on inside the composites after their handles are destroyed. */
+    ik_linop_destroy(user);
+    ik_linop_destroy(id);
+    EXPECT(state.released == 0);
+    EXPECT(ik_linop_apply(sum, &xa, &ya) == IK_OK && y[0] == 3);
+    for (int i = 0; i < 6; i++) ik_linop_destroy((ik_linop*)all[i]);
+    EXPECT(state.released == 1);
+
+    /* Bad creation: nothing is created, release is not called. */
+    ik_linop* none = NULL;
+    EXPECT_ERROR(ik_linop_create_callback(&none, 1, s3, F64, 1, s3, F64, NULL, double_it, &state, release_state),
+                 IK_ERR_NULL_POINTER, "apply");
+    EXPECT_ERROR(ik_linop_create_callback(&none, 0, s3, F64, 1, s3, F64, double_it, double_it, &state, release_state),
+                 IK_ERR_SHAPE, "input_shape");
+    EXPECT(none == NULL && state.released == 1);
+}
+
+static void test_composition_errors(void) {
+    int64_t s3[1] = {3}, s4[1] = {4};
+    ik_linop *a = NULL, *b = NULL, *c = NULL, *out = NULL;
+    EXPECT(ik_linop_create_identity(&a, 1, s3, F64) == IK_OK);
+    EXPECT(ik_linop_create_identity(&b, 1, s4, F64) == IK_OK);
+    EXPECT(ik_linop_create_identity(&c, 1, s3, C128) == IK_OK);
+    const ik_linop* ab[2] = {a, b};
+    const ik_linop* ac[2] = {a, c};
+    const ik_linop* an[2] = {a, NULL};
+    EXPECT_ERROR(ik_linop_create_product(&out, a, b), IK_ERR_SHAPE, "product");
+    EXPECT_ERROR(ik_linop_create_sum(&out, ab, 2), IK_ERR_SHAPE, "sum");
+    EXPECT_ERROR(ik_linop_create_stack(&out, ab, 2), IK_ERR_SHAPE, "stack");
+    EXPECT_ERROR(ik_linop_create_block_diagonal(&out, ac, 2), IK_ERR_UNSUPPORTED_DTYPE, "block");
+    EXPECT_ERROR(ik_linop_create_sum(&out, an, 2), IK_ERR_NULL_POINTER, "terms[1]");
+    EXPECT_ERROR(ik_linop_create_sum(&out, ab, 0), IK_ERR_INVALID_ARGUMENT, "count");
+    EXPECT_ERROR(ik_linop_create_adjoint(&out, NULL), IK_ERR_NULL_POINTER, "op");
+    EXPECT_ERROR(ik_linop_create_normal(NULL, a), IK_ERR_NULL_POINTER, "out");
+    EXPECT(out == NULL);
+    double x[4] = {0}, y[4] = {7, 7, 7, 7};
+    ik_array x3 = make_array(x, 1, s3, NULL, 64), y4 = make_array(y, 1, s4, NULL, 64), y3f = make_array(y, 1, s3, NULL, 32);
+    EXPECT_ERROR(ik_linop_apply(a, &x3, &y4), IK_ERR_SHAPE, "Invalid y");
+    EXPECT_ERROR(ik_linop_apply(a, &x3, &y3f), IK_ERR_UNSUPPORTED_DTYPE, "Invalid y");
+    EXPECT_ERROR(ik_linop_apply(NULL, &x3, &y4), IK_ERR_NULL_POINTER, "op");
+    EXPECT_ERROR(ik_linop_apply(a, NULL, &y4), IK_ERR_NULL_POINTER, "Invalid x");
+    EXPECT(y[0] == 7 && y[3] == 7);
+    double v;
+    EXPECT_ERROR(ik_linop_norm(a, 0, -1, 10, &v), IK_ERR_INVALID_ARGUMENT, "tolerance");
+    EXPECT_ERROR(ik_linop_norm(a, 0, 1e-6, 0, &v), IK_ERR_INVALID_ARGUMENT, "max_iterations");
+    EXPECT_ERROR(ik_linop_adjoint_test(a, 0, NULL), IK_ERR_NULL_POINTER, "mismatch");
+    EXPECT_ERROR(ik_linop_input_shape(a, NULL, NULL, NULL), IK_ERR_NULL_POINTER, "shape");
+    int64_t huge[2] = {INT64_C(1) << 40, INT64_C(1) << 40};
+    EXPECT_ERROR(ik_linop_create_identity(&out, 2, huge, F64), IK_ERR_OVERFLOW, "too many");
+    ik_dtype bad = {IK_DTYPE_FLOAT, 16, 1};
+    EXPECT_ERROR(ik_linop_create_identity(&out, 1, s3, bad), IK_ERR_UNSUPPORTED_DTYPE, "dtype");
+    EXPECT(out == NULL);
+    ik_linop_destroy(a);
+    ik_linop_destroy(b);
+    ik_linop_destroy(c);
+}
+
+static void test_physics(void) {
+    enum { R = 16, C = 12 };
+    static double img[R * C], k[9], y[R * C], back[R * C];
+    for (int i = 0; i < R * C; i++) img[i] = uniform();
+    for (int i = 0; i < 9; i++) k[i] = uniform() + 1;
+    int64_t shape[2] = {R, C}, kshape[2] = {3, 3};
+    ik_array ka = make_array(k, 2, kshape, NULL, 64);
+    ik_linop *conv = NULL, *same = NULL, *valid = NULL, *sr = NULL, *fourier = NULL, *radon = NULL;
+    EXPECT(ik_linop_create_convolution(&conv, 2, shape, &ka, IK_BOUNDARY_PERIODIC) == IK_OK);
+    EXPECT(ik_linop_create_convolution(&same, 2, shape, &ka, IK_BOUNDARY_SAME) == IK_OK);
+    EXPECT(ik_linop_create_convolution(&valid, 2, shape, &ka, IK_BOUNDARY_VALID) == IK_OK);
+    EXPECT(ik_linop_create_super_resolution(&sr, 2, shape, &ka, 4) == IK_OK);
+    EXPECT(ik_linop_create_fourier(&fourier, 2, shape, C128, NULL, NULL, 1) == IK_OK);
+    double angles[30];
+    for (int i = 0; i < 30; i++) angles[i] = M_PI * i / 30;
+    EXPECT(ik_linop_create_radon(&radon, R, C, angles, 30, 0, 1.0, 0, F64, 2) == IK_OK);
+    const ik_linop* all[] = {conv, same, valid, sr, fourier, radon};
+    for (int i = 0; i < 6; i++) check_adjoint(all[i], 1e-13, "physics");
+    int64_t out[IK_MAX_NDIM];
+    int32_t nd;
+    ik_dtype dt;
+    EXPECT(ik_linop_output_shape(valid, out, &nd, &dt) == IK_OK && out[0] == R - 2 && out[1] == C - 2);
+    EXPECT(ik_linop_output_shape(sr, out, &nd, &dt) == IK_OK && out[0] == R / 4 && out[1] == C / 4);
+    EXPECT(ik_linop_output_shape(radon, out, &nd, &dt) == IK_OK && out[0] == 30 && out[1] == 20);
+
+    /* Closed-form normal solve: A^T A x + rho x reproduces b. */
+    ik_array ia = make_array(img, 2, shape, NULL, 64), xa = make_array(y, 2, shape, NULL, 64);
+    ik_array ba = make_array(back, 2, shape, NULL, 64);
+    EXPECT(ik_linop_has_normal_solve(sr) == 1 && ik_linop_has_normal_solve(radon) == 0);
+    EXPECT(ik_linop_solve_normal(sr, 0.25, &ia, &xa) == IK_OK);
+    ik_linop* normal = NULL;
+    EXPECT(ik_linop_create_normal(&normal, sr) == IK_OK);
+    EXPECT(ik_linop_apply(normal, &xa, &ba) == IK_OK);
+    double worst = 0;
+    for (int i = 0; i < R * C; i++) worst = fmax(worst, fabs(back[i] + 0.25 * y[i] - img[i]));
+    EXPECT(worst < 1e-12);
+    EXPECT_ERROR(ik_linop_solve_normal(radon, 0.25, &ia, &xa), IK_ERR_INVALID_ARGUMENT, "closed-form");
+    EXPECT_ERROR(ik_linop_solve_normal(sr, -1, &ia, &xa), IK_ERR_INVALID_ARGUMENT, "rho");
+    ik_linop_destroy(normal);
+
+    /* FBP of a disc's sinogram recovers the disc's level in its middle. */
+    enum { N = 65 };
+    static double disc[N * N], sino[60 * 93], rec[N * N];
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) disc[i * N + j] = (i - 32) * (i - 32) + (j - 32) * (j - 32) < 15 * 15;
+    double th[60];
+    for (int i = 0; i < 60; i++) th[i] = M_PI * i / 60;
+    ik_linop* ct = NULL;
+    int64_t dshape[2] = {N, N}, sshape[2] = {60, 93};
+    EXPECT(ik_linop_create_radon(&ct, N, N, th, 60, 93, 1.0, 0, F64, 0) == IK_OK);
+    ik_array discA = make_array(disc, 2, dshape, NULL, 64), sinoA = make_array(sino, 2, sshape, NULL, 64);
+    ik_array recA = make_array(rec, 2, dshape, NULL, 64);
+    EXPECT(ik_linop_apply(ct, &discA, &sinoA) == IK_OK);
+    EXPECT(ik_fbp(&sinoA, th, 60, 1.0, IK_FBP_SHEPP_LOGAN, 1, &recA) == IK_OK);
+    EXPECT(fabs(rec[32 * N + 32] - 1) < 0.05 && fabs(rec[2 * N + 32]) < 0.05);
+    EXPECT_ERROR(ik_fbp(&sinoA, th, 59, 1.0, IK_FBP_RAMP, 0, &recA), IK_ERR_SHAPE, "sinogram");
+    EXPECT_ERROR(ik_fbp(&sinoA, th, 60, 1.0, 9, 0, &recA), IK_ERR_INVALID_ARGUMENT, "filter");
+    EXPECT_ERROR(ik_fbp(&sinoA, NULL, 60, 1.0, 0, 0, &recA), IK_ERR_NULL_POINTER, "angles");
+    ik_linop_destroy(ct);
+
+    /* Bad physics input. */
+    ik_linop* none = NULL;
+    k[4] = NAN;
+    EXPECT_ERROR(ik_linop_create_convolution(&none, 2, shape, &ka, 0), IK_ERR_NOT_FINITE, "kernel");
+    k[4] = 1;
+    EXPECT_ERROR(ik_linop_create_convolution(&none, 2, shape, &ka, 7), IK_ERR_INVALID_ARGUMENT, "boundary");
+    double zeros[R * C] = {0};
+    ik_array za = make_array(zeros, 2, shape, NULL, 64);
+    EXPECT_ERROR(ik_linop_create_fourier(&none, 2, shape, C128, &za, NULL, 0), IK_ERR_INVALID_ARGUMENT, "no sample");
+    EXPECT_ERROR(ik_linop_create_fourier(&none, 2, shape, F64, NULL, NULL, 0), IK_ERR_UNSUPPORTED_DTYPE, "complex");
+    EXPECT_ERROR(ik_linop_create_fourier(&none, 2, shape, C128, NULL, &za, 0), IK_ERR_UNSUPPORTED_DTYPE, "coil_maps");
+    EXPECT_ERROR(ik_linop_create_radon(&none, R, C, angles, 0, 0, 1, 0, F64, 0), IK_ERR_INVALID_ARGUMENT, "angle_count");
+    angles[3] = INFINITY;
+    EXPECT_ERROR(ik_linop_create_radon(&none, R, C, angles, 30, 0, 1, 0, F64, 0), IK_ERR_NOT_FINITE, "angle 3");
+    EXPECT_ERROR(ik_linop_create_radon(&none, 0, C, angles, 30, 0, 1, 0, F64, 0), IK_ERR_SHAPE, "image shape");
+    EXPECT_ERROR(ik_linop_create_super_resolution(&none, 2, shape, &ka, 5), IK_ERR_SHAPE, "multiple");
+    EXPECT(none == NULL);
+    for (int i = 0; i < 6; i++) ik_linop_destroy((ik_linop*)all[i]);
+}
+
+/* One operator, applied from four threads at once. */
+static ik_linop* shared_op;
+static double shared_x[64 * 48];
+struct job {
+    double y[2 * 64 * 48];
+    int status;
+};
+
+static void* worker(void* arg) {
+    struct job* job = arg;
+    int64_t shape[2] = {64, 48}, gshape[3] = {2, 64, 48};
+    ik_array xa = make_array(shared_x, 2, shape, NULL, 64), ya = make_array(job->y, 3, gshape, NULL, 64);
+    job->status = ik_linop_apply(shared_op, &xa, &ya);
+    return NULL;
+}
+
+static void test_concurrent_apply(void) {
+    int64_t shape[2] = {64, 48};
+    for (int i = 0; i < 64 * 48; i++) shared_x[i] = uniform();
+    ik_linop *grad = NULL, *scale = NULL;
+    EXPECT(ik_linop_create_gradient(&grad, 2, shape, F64) == IK_OK);
+    int64_t gshape[3] = {2, 64, 48};
+    EXPECT(ik_linop_create_scaling(&scale, 3, gshape, F64, 2.0) == IK_OK);
+    EXPECT(ik_linop_create_product(&shared_op, scale, grad) == IK_OK);
+    static struct job jobs[4];
+    pthread_t threads[4];
+    for (int t = 0; t < 4; t++) pthread_create(&threads[t], NULL, worker, &jobs[t]);
+    for (int t = 0; t < 4; t++) pthread_join(threads[t], NULL);
+    for (int t = 0; t < 4; t++) EXPECT(jobs[t].status == IK_OK);
+    for (int t = 1; t < 4; t++) EXPECT(memcmp(jobs[0].y, jobs[t].y, sizeof jobs[0].y) == 0);
+    EXPECT(jobs[0].y[0] == 2 * (shared_x[48] - shared_x[0]));
+    ik_linop_destroy(shared_op);
+    ik_linop_destroy(grad);
+    ik_linop_destroy(scale);
+}
+
+static void test_single_precision(void) {
+    float x[20], y[40];
+    for (int i = 0; i < 20; i++) x[i] = (float)uniform();
+    int64_t shape[2] = {4, 5}, gshape[3] = {2, 4, 5};
+    ik_linop* grad = NULL;
+    EXPECT(ik_linop_create_gradient(&grad, 2, shape, F32) == IK_OK);
+    ik_array xa = make_array(x, 2, shape, NULL, 32), ya = make_array(y, 3, gshape, NULL, 32);
+    EXPECT(ik_linop_apply(grad, &xa, &ya) == IK_OK && y[0] == x[5] - x[0]);
+    check_adjoint(grad, 1e-6, "float32 gradient");
+    ik_linop_destroy(grad);
+}
+
+int main(void) {
+    test_basic_operators_and_shapes();
+    test_matrices();
+    test_callbacks_and_composition();
+    test_composition_errors();
+    test_physics();
+    test_concurrent_apply();
+    test_single_precision();
+    return report();
+}
