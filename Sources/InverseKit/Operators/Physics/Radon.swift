@@ -162,12 +162,28 @@ public final class RadonOperator: LinearOperator {
         // partial sums so consecutive samples do not wait on one another's addition. Along rows
         // the two pixels are neighbours in a row; along columns, in a column (pc apart).
         let base = r.u0 + 1
-        let (step, across) = r.alongRows ? (pc, 1) : (1, pc)
-        let origin = r.alongRows ? image + pc : image + 1
+        // Along rows the two pixels are neighbours in a row (offset 1, a literal so the compiler
+        // folds it); along columns they are a padded row apart.
+        let sum = r.alongRows
+            ? Self.samples(image + pc, base, r.du, first, last, step: pc, across: 1)
+            : Self.samples(image + 1, base, r.du, first, last, step: 1, across: pc)
+        return sum * r.weight
+    }
+
+    /// Sum over steps n in first...last of the linear interpolation at position u_n (advanced by
+    /// du per step) between origin[n step + i across] and its neighbour, i = floor(u_n).
+    @inline(__always)
+    private static func samples(_ origin: UnsafePointer<Double>, _ base: Double, _ du: Double, _ first: Int, _ last: Int,
+                                step: Int, across: Int) -> Double {
+        // Four partial sums so consecutive samples do not wait on one another's addition. The
+        // positions advance by du per step; `spread` walks them identically, so the two stay
+        // exact transposes of each other.
         var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
         var n = first
+        var u = base + Double(first) * du
         while n + 3 <= last {
-            let u0 = base + Double(n) * r.du, u1 = u0 + r.du, u2 = u1 + r.du, u3 = u2 + r.du
+            let u0 = u, u1 = u0 + du, u2 = u1 + du, u3 = u2 + du
+            u = u3 + du
             let i0 = Int(u0), i1 = Int(u1), i2 = Int(u2), i3 = Int(u3)
             let p0 = origin + n * step + i0 * across, p1 = p0 + step + (i1 - i0) * across
             let p2 = p1 + step + (i2 - i1) * across, p3 = p2 + step + (i3 - i2) * across
@@ -178,14 +194,13 @@ public final class RadonOperator: LinearOperator {
             n += 4
         }
         while n <= last {
-            let u = base + Double(n) * r.du
             let i = Int(u)
             let p = origin + n * step + i * across
             s0 += p[0] + (u - Double(i)) * (p[across] - p[0])
+            u += du
             n += 1
         }
-        let sum = (s0 + s1) + (s2 + s3)
-        return sum * r.weight
+        return (s0 + s1) + (s2 + s3)
     }
 
     /// The steps n with -1 < u0 + n du < width (first > last when there are none), exactly.
@@ -247,21 +262,35 @@ public final class RadonOperator: LinearOperator {
         if first > last { return }
         let w = value * r.weight
         if r.alongRows {
-            for n in first...last {
-                let u = r.u0 + Double(n) * r.du + 1
-                let i = Int(u), f = u - Double(i)
-                let row = image + (n + 1) * pc + i
-                row[0] += (1 - f) * w
-                row[1] += f * w
-            }
+            Self.scatter(image + pc, r.u0 + 1, r.du, first, last, w, step: pc, across: 1)
         } else {
-            for n in first...last {
-                let u = r.u0 + Double(n) * r.du + 1
-                let i = Int(u), f = u - Double(i)
-                let at = image + i * pc + n + 1
-                at[0] += (1 - f) * w
-                at[pc] += f * w
-            }
+            Self.scatter(image + 1, r.u0 + 1, r.du, first, last, w, step: 1, across: pc)
+        }
+    }
+
+    /// The transpose of `samples`: adds w (1 - f) and w f at the same positions, in the same order.
+    @inline(__always)
+    private static func scatter(_ origin: UnsafeMutablePointer<Double>, _ base: Double, _ du: Double, _ first: Int,
+                                _ last: Int, _ w: Double, step: Int, across: Int) {
+        var u = base + Double(first) * du
+        var n = first
+        while n + 1 <= last {
+            let ua = u, ub = ua + du
+            u = ub + du
+            let ia = Int(ua), ib = Int(ub)
+            let fa = (ua - Double(ia)) * w, fb = (ub - Double(ib)) * w
+            let pa = origin + n * step + ia * across, pb = pa + step + (ib - ia) * across
+            pa[0] += w - fa
+            pa[across] += fa
+            pb[0] += w - fb
+            pb[across] += fb
+            n += 2
+        }
+        if n <= last {
+            let i = Int(u), f = (u - Double(i)) * w
+            let p = origin + n * step + i * across
+            p[0] += w - f
+            p[across] += f
         }
     }
 }
