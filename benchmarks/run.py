@@ -1,4 +1,5 @@
-"""InverseKit against its peers on the same ROF (TV denoising) problems, in one run.
+"""InverseKit against its peers on the same inputs, in one run: TV denoising (ROF), the CT
+projector (Radon transform and back-projection) and FFT convolution.
 
 Problem: the camera image in [0, 1] (resized for 2048^2), Gaussian noise sigma = 0.1, lambda = 0.1:
     min_x 0.5 ||x - y||^2 + lambda TV(x)
@@ -12,7 +13,14 @@ gap of 1e-6 (1% of the smallest target). Measured:
   * time per iteration of InverseKit and of a plain C loop doing the same fused dual iteration
     (benchmarks/reference/fgp_iteration.c, cc -O3, one thread), the machine's reference.
 
-    python3 benchmarks/run.py [--quick] [--json PATH]
+Operators:
+  * Radon forward + adjoint on 256^2, 180 angles (detectors: the image diagonal) against
+    skimage.transform.radon + iradon(filter_name=None), circle=False (same work); and FBP of the
+    Shepp-Logan phantom (60 angles) against iradon, with PSNR;
+  * convolution with a 15 x 15 kernel on 512^2 and 2048^2, periodic and zero-padded "same",
+    against scipy.fft (rfft2 products) and scipy.signal.fftconvolve.
+
+    python3 benchmarks/run.py [--quick] [--json PATH] [--only tv|operators]
 
 --quick runs 512^2 only. Ratios > 1 mean InverseKit is faster (peer time / our time), except
 "per-iteration vs C", which is our time / C time (target <= 1.5).
@@ -98,6 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="512^2 only")
     parser.add_argument("--json", type=Path, help="write the measurements here")
+    parser.add_argument("--only", choices=["tv", "operators"], help="run one group")
     args = parser.parse_args()
 
     from skimage.restoration import denoise_tv_chambolle
@@ -118,6 +127,14 @@ def main() -> None:
               + (f"  iterations={extra['iterations']}" if "iterations" in extra else ""), flush=True)
 
     sizes = [512] if args.quick else [512, 2048]
+    if args.only != "operators":
+        tv_benchmarks(sizes, record, ratios, denoise_tv_chambolle, prox_tv)
+    if args.only != "tv":
+        operator_benchmarks(sizes, record, ratios)
+    report(ratios, records, args.json)
+
+
+def tv_benchmarks(sizes, record, ratios, denoise_tv_chambolle, prox_tv):
     for size in sizes:
         y = problem(size)
         big = size >= 2048
@@ -192,15 +209,70 @@ def main() -> None:
                         ratios.append((f"{size}^2 float64 gap {target:.0e} proxTV / ours aniso ({threads} thr)",
                                        seconds / ours[("aniso", "float64", threads)], "> 1"))
 
+
+
+def operator_benchmarks(sizes, record, ratios):
+    import scipy.fft as sfft
+    import scipy.signal as ssig
+    from skimage.data import shepp_logan_phantom
+    from skimage.metrics import peak_signal_noise_ratio
+    from skimage.transform import iradon, radon, rescale
+
+    from inversekit import linop
+
+    print("\n== Radon, 256^2, 180 angles", flush=True)
+    phantom = rescale(shepp_logan_phantom(), 256 / 400, anti_aliasing=False)
+    degrees = np.linspace(0, 180, 180, endpoint=False)
+    theirs, _ = timed(lambda: iradon(radon(phantom, degrees, circle=False), degrees, filter_name=None,
+                                     circle=False), 3)
+    record("radon-256-180", "skimage radon+iradon(None)", "float64", 1, theirs)
+    for threads in (1, 2):
+        op = linop.radon(phantom.shape, np.deg2rad(degrees), threads=threads)
+        ours, _ = timed(lambda: op.adjoint(op @ phantom), 10)
+        record("radon-256-180", "inversekit forward+adjoint", "float64", threads, ours,
+               adjoint_mismatch=op.adjoint_test())
+        ratios.append((f"Radon fwd+adj 256^2 180 angles skimage / ours ({threads} thr)", theirs / ours, ">= 20"))
+
+    print("\n== FBP, 256^2, 60 angles", flush=True)
+    degrees = np.linspace(0, 180, 60, endpoint=False)
+    sinogram = radon(phantom, degrees, circle=True)
+    t_sk, rec_sk = timed(lambda: iradon(sinogram, degrees, filter_name="ramp", circle=True), 3)
+    t_ik, rec_ik = timed(lambda: linop.fbp(sinogram.T, np.deg2rad(degrees), phantom.shape, "ramp", circle=True), 3)
+    record("fbp-256-60", "skimage iradon", "float64", 1, t_sk, psnr=peak_signal_noise_ratio(phantom, rec_sk, data_range=1))
+    record("fbp-256-60", "inversekit fbp", "float64", 1, t_ik, psnr=peak_signal_noise_ratio(phantom, rec_ik, data_range=1))
+    ratios.append(("FBP 256^2 60 angles skimage / ours (time)", t_sk / t_ik, "> 1"))
+
+    rng = np.random.default_rng(0)
+    kernel = rng.random((15, 15))
+    for size in sizes:
+        print(f"\n== convolution {size}^2, 15 x 15 kernel", flush=True)
+        x = rng.random((size, size))
+        repeats = 3 if size >= 2048 else 10
+        padded = np.zeros_like(x)
+        padded[:15, :15] = kernel
+        spectrum = sfft.rfft2(np.roll(padded, (-7, -7), (0, 1)))
+        t_periodic, _ = timed(lambda: sfft.irfft2(sfft.rfft2(x) * spectrum, s=x.shape), repeats)
+        t_same, _ = timed(lambda: ssig.fftconvolve(x, kernel, mode="same"), repeats)
+        record(f"conv-periodic-{size}", "scipy.fft rfft2 product", "float64", 1, t_periodic)
+        record(f"conv-same-{size}", "scipy.signal.fftconvolve", "float64", 1, t_same)
+        for mode, reference in (("periodic", t_periodic), ("same", t_same)):
+            op = linop.convolution(x.shape, kernel, mode)
+            op @ x
+            ours, _ = timed(lambda: op @ x, repeats)
+            record(f"conv-{mode}-{size}", "inversekit convolution", "float64", 0, ours)
+            ratios.append((f"conv {mode} {size}^2 ours / scipy (time)", ours / reference, "<= 1.3"))
+
+
+def report(ratios, records, json_path):
     print("\n== ratios")
     for name, value, goal in ratios:
         print(f"  {name:<56} {value:8.2f}   (target {goal})")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"records": records,
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps({"records": records,
                                          "ratios": [dict(name=n, value=v, target=g) for n, v, g in ratios],
                                          "cpu_count": os.cpu_count()}, indent=1))
-        print(f"\nwrote {args.json}")
+        print(f"\nwrote {json_path}")
 
 
 if __name__ == "__main__":
