@@ -30,4 +30,9 @@ if "$work/tv_denoise_pgm" "$work/noisy.pgm" "$work/bad.pgm" -1 2>"$work/err.txt"
     echo "negative lambda was accepted"; exit 1
 fi
 grep -q "Invalid options.lambda" "$work/err.txt"
-echo "C examples: 2 passed, 0 failed"
+echo "== example: ct_fbp"
+cc "${flags[@]}" -D_DEFAULT_SOURCE examples/c/ct_fbp.c "${link[@]}" -o "$work/ct_fbp"
+"$work/ct_fbp" 60
+"$work/ct_fbp" 15
+if "$work/ct_fbp" 0 2>/dev/null; then echo "zero angles were accepted"; exit 1; fi
+echo "C examples: 3 passed, 0 failed"
