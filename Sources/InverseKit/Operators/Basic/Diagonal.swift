@@ -18,15 +18,7 @@ public final class DiagonalOperator: LinearOperator {
         if let bad = diagonal.firstIndex(where: { !$0.isFinite }) {
             throw InverseKitError(.notFinite, "Invalid diagonal: element \(bad / kind.components) is not finite")
         }
-        values = try AlignedBuffer(count: count * kind.size)
-        switch dataType.precision {
-        case .single:
-            let p = UnsafeMutableRawPointer(values.pointer).assumingMemoryBound(to: Float.self)
-            for (i, v) in diagonal.enumerated() { p[i] = Float(v) }
-        case .double:
-            let p = UnsafeMutableRawPointer(values.pointer).assumingMemoryBound(to: Double.self)
-            for (i, v) in diagonal.enumerated() { p[i] = v }
-        }
+        values = try AlignedBuffer(reals: diagonal, precision: dataType.precision)
         self.diagonalType = kind
         try super.init(inputShape: shape, outputShape: shape, inputType: dataType, outputType: dataType)
     }

@@ -22,16 +22,7 @@ public final class DenseMatrixOperator: LinearOperator {
         if let bad = entries.firstIndex(where: { !$0.isFinite }) {
             throw InverseKitError(.notFinite, "Invalid matrix: entry \(bad / type.components) is not finite")
         }
-        storage = try AlignedBuffer(count: count * type.size)
-        let raw = UnsafeMutableRawPointer(storage.pointer)
-        switch type.precision {
-        case .single:
-            let p = raw.assumingMemoryBound(to: Float.self)
-            for (i, v) in entries.enumerated() { p[i] = Float(v) }
-        case .double:
-            let p = raw.assumingMemoryBound(to: Double.self)
-            for (i, v) in entries.enumerated() { p[i] = v }
-        }
+        storage = try AlignedBuffer(reals: entries, precision: type.precision)
         self.rows = rows
         self.columns = columns
         try super.init(inputShape: [columns], outputShape: [rows], inputType: type, outputType: type)

@@ -31,16 +31,7 @@ public final class SparseCSROperator: LinearOperator {
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw InverseKitError(.notFinite, "Invalid values: entry \(bad / type.components) is not finite")
         }
-        self.values = try AlignedBuffer(count: max(nnz, 1) * type.size)
-        let raw = UnsafeMutableRawPointer(self.values.pointer)
-        switch type.precision {
-        case .single:
-            let p = raw.assumingMemoryBound(to: Float.self)
-            for (i, v) in values.enumerated() { p[i] = Float(v) }
-        case .double:
-            let p = raw.assumingMemoryBound(to: Double.self)
-            for (i, v) in values.enumerated() { p[i] = v }
-        }
+        self.values = try AlignedBuffer(reals: values, precision: type.precision)
         self.rows = rows
         self.columns = columns
         self.indptr = indptr

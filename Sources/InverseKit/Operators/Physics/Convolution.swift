@@ -72,25 +72,10 @@ public final class ConvolutionOperator: LinearOperator {
     /// Places the kernel on the grid (at the origin for linear convolution, wrapped around its
     /// centre for periodic) and stores its spectrum / N.
     private func makeSpectrum(_ kernel: [Double]) throws {
-        let grid = plan.shape, d = grid.count
-        let placed = try AlignedBuffer<Double>(repeating: 0, count: gridCount)
-        var index = [Int](repeating: 0, count: d)
-        for value in kernel {
-            var flat = 0
-            for a in 0..<d {
-                var position = index[a]
-                if boundary == .periodic { position = ((position - kernelShape[a] / 2) % grid[a] + grid[a]) % grid[a] }
-                flat = flat * grid[a] + position
-            }
-            placed.pointer[flat] += value
-            var a = d - 1
-            while a >= 0 {
-                index[a] += 1
-                if index[a] < kernelShape[a] { break }
-                index[a] = 0
-                a -= 1
-            }
-        }
+        let grid = plan.shape
+        let values = MultiIndex.placeKernel(kernel, kernelShape, on: grid, centered: boundary == .periodic)
+        let placed = try AlignedBuffer<Double>(count: gridCount)
+        placed.pointer.update(from: values, count: gridCount)
         // Transform in double, then store in the operator's precision with 1/N folded in.
         let doublePlan = try FFTPlan(shape: grid, kind: .real, precision: .double)
         let out = try AlignedBuffer<Double>(count: 2 * doublePlan.spectrumCount)

@@ -49,29 +49,14 @@ public final class FourierOperator: LinearOperator {
             }
         }
         plan = try FFTPlan(shape: shape, kind: .complex, precision: precision)
-        self.mask = try maskValues.map { try Self.store($0, precision) }
-        self.coils = try coilMaps.map { try Self.store($0, precision) }
+        self.mask = try maskValues.map { try AlignedBuffer(reals: $0, precision: precision) }
+        self.coils = try coilMaps.map { try AlignedBuffer(reals: $0, precision: precision) }
         self.centered = centered
         self.coilCount = coilMaps == nil ? 1 : coils
         self.imageShape = shape
         (fftshift, ifftshift) = centered ? Self.shiftPermutations(shape) : ([], [])
         try super.init(inputShape: shape, outputShape: coilMaps == nil ? shape : [coils] + shape,
                        inputType: type, outputType: type)
-    }
-
-    private static func store(_ values: [Double], _ precision: ScalarType.Precision) throws -> AlignedBuffer<UInt8> {
-        let size = precision == .single ? 4 : 8
-        let buffer = try AlignedBuffer<UInt8>(count: values.count * size)
-        let raw = UnsafeMutableRawPointer(buffer.pointer)
-        switch precision {
-        case .single:
-            let p = raw.assumingMemoryBound(to: Float.self)
-            for (i, v) in values.enumerated() { p[i] = Float(v) }
-        case .double:
-            let p = raw.assumingMemoryBound(to: Double.self)
-            for (i, v) in values.enumerated() { p[i] = v }
-        }
-        return buffer
     }
 
     override public var name: String { coilCount > 1 || coils != nil ? "SENSE" : "Fourier" }

@@ -185,8 +185,9 @@ public final class RadonOperator: LinearOperator {
             let u0 = u, u1 = u0 + du, u2 = u1 + du, u3 = u2 + du
             u = u3 + du
             let i0 = Int(u0), i1 = Int(u1), i2 = Int(u2), i3 = Int(u3)
-            let p0 = origin + n * step + i0 * across, p1 = p0 + step + (i1 - i0) * across
-            let p2 = p1 + step + (i2 - i1) * across, p3 = p2 + step + (i3 - i2) * across
+            let row = origin + n * step
+            let p0 = row + i0 * across, p1 = row + step + i1 * across
+            let p2 = row + 2 * step + i2 * across, p3 = row + 3 * step + i3 * across
             s0 += p0[0] + (u0 - Double(i0)) * (p0[across] - p0[0])
             s1 += p1[0] + (u1 - Double(i1)) * (p1[across] - p1[0])
             s2 += p2[0] + (u2 - Double(i2)) * (p2[across] - p2[0])
@@ -279,7 +280,7 @@ public final class RadonOperator: LinearOperator {
             u = ub + du
             let ia = Int(ua), ib = Int(ub)
             let fa = (ua - Double(ia)) * w, fb = (ub - Double(ib)) * w
-            let pa = origin + n * step + ia * across, pb = pa + step + (ib - ia) * across
+            let pa = origin + n * step + ia * across, pb = origin + (n + 1) * step + ib * across
             pa[0] += w - fa
             pa[across] += fa
             pb[0] += w - fb

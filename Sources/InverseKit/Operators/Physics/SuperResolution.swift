@@ -38,21 +38,10 @@ public final class SuperResolutionOperator: LinearOperator {
     override public var name: String { "blur and decimation" }
 
     private func computeKernelSpectrum(_ kernel: [Double], _ kernelShape: [Int]) throws {
-        let grid = inputShape, d = grid.count, n = plan.count
+        let n = plan.count
+        let values = MultiIndex.placeKernel(kernel, kernelShape, on: inputShape, centered: true)
         let placed = try AlignedBuffer<Double>(repeating: 0, count: 2 * n)
-        var index = [Int](repeating: 0, count: d)
-        for value in kernel {
-            var flat = 0
-            for a in 0..<d { flat = flat * grid[a] + ((index[a] - kernelShape[a] / 2) % grid[a] + grid[a]) % grid[a] }
-            placed.pointer[2 * flat] += value
-            var a = d - 1
-            while a >= 0 {
-                index[a] += 1
-                if index[a] < kernelShape[a] { break }
-                index[a] = 0
-                a -= 1
-            }
-        }
+        for (i, v) in values.enumerated() { placed.pointer[2 * i] = v }
         plan.forward(UnsafeMutableRawPointer(placed.pointer), UnsafeMutableRawPointer(kernelSpectrum.pointer))
     }
 
@@ -78,19 +67,13 @@ public final class SuperResolutionOperator: LinearOperator {
 
     /// Visits (high-resolution flat index, low-resolution flat index) of the kept samples.
     private func forEachKept(_ body: (Int, Int) -> Void) {
-        let low = outputShape, high = inputShape, d = low.count
-        var index = [Int](repeating: 0, count: d)
-        for l in 0..<outputCount {
+        let high = inputShape
+        var low = 0
+        MultiIndex.forEach(outputShape) { index in
             var h = 0
-            for a in 0..<d { h = h * high[a] + index[a] * factor }
-            body(h, l)
-            var a = d - 1
-            while a >= 0 {
-                index[a] += 1
-                if index[a] < low[a] { break }
-                index[a] = 0
-                a -= 1
-            }
+            for a in 0..<high.count { h = h * high[a] + index[a] * factor }
+            body(h, low)
+            low += 1
         }
     }
 
@@ -123,19 +106,12 @@ public final class SuperResolutionOperator: LinearOperator {
         plan.forward(UnsafeMutableRawPointer(work.pointer), UnsafeMutableRawPointer(spectrum.pointer))
         let B = spectrum.pointer, K = kernelSpectrum.pointer
         // The low-resolution frequency each full-grid frequency aliases onto.
-        var lowIndex = [Int](repeating: 0, count: n)
-        var index = [Int](repeating: 0, count: d)
-        for k in 0..<n {
+        var lowIndex: [Int] = []
+        lowIndex.reserveCapacity(n)
+        MultiIndex.forEach(grid) { index in
             var q = 0
             for a in 0..<d { q = q * low[a] + index[a] % low[a] }
-            lowIndex[k] = q
-            var a = d - 1
-            while a >= 0 {
-                index[a] += 1
-                if index[a] < grid[a] { break }
-                index[a] = 0
-                a -= 1
-            }
+            lowIndex.append(q)
         }
         let fold = 1 / Double(n / lowCount)
         for k in 0..<n {

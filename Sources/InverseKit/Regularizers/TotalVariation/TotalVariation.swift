@@ -90,8 +90,12 @@ public enum TotalVariation {
         if warmStart, let dual { try checkFinite(UnsafeBufferPointer(dual), "dual") }
 
         // Hand the kernels concrete types: generic code reached through `T` would not be specialised.
-        let yRaw = UnsafeRawPointer(y.baseAddress), wRaw = weights.map { UnsafeRawPointer($0.baseAddress) }
-        let xRaw = UnsafeMutableRawPointer(output.baseAddress), qRaw = dual.map { UnsafeMutableRawPointer($0.baseAddress) }
+        // The grid has at least one element, so every base address exists.
+        guard let yRaw = UnsafeRawPointer(y.baseAddress), let xRaw = UnsafeMutableRawPointer(output.baseAddress) else {
+            throw InverseKitError(.shape, "Invalid y: empty array")
+        }
+        let wRaw = weights.flatMap { UnsafeRawPointer($0.baseAddress) }
+        let qRaw = dual.flatMap { UnsafeMutableRawPointer($0.baseAddress) }
         if T.self == Double.self {
             return try solve(Double.self, yRaw, wRaw, xRaw, qRaw, grid, options, warmStart)
         } else if T.self == Float.self {
@@ -112,7 +116,8 @@ public enum TotalVariation {
                 throw InverseKitError(.invalidArgument, "Invalid weights: must be >= 0, element \(bad) is \(weights[bad])")
             }
         }
-        let xRaw = UnsafeRawPointer(x.baseAddress), wRaw = weights.map { UnsafeRawPointer($0.baseAddress) }
+        guard let xRaw = UnsafeRawPointer(x.baseAddress) else { throw InverseKitError(.shape, "Invalid x: empty array") }
+        let wRaw = weights.flatMap { UnsafeRawPointer($0.baseAddress) }
         if T.self == Double.self {
             return try evaluate(Double.self, xRaw, wRaw, grid, norm)
         } else if T.self == Float.self {
@@ -124,14 +129,13 @@ public enum TotalVariation {
     // MARK: Concrete dispatch (keeps the kernels specialised for Float and Double)
 
     private static func solve<S: BinaryFloatingPoint & SIMDScalar>(
-        _: S.Type, _ y: UnsafeRawPointer?, _ weights: UnsafeRawPointer??, _ x: UnsafeMutableRawPointer?,
-        _ dual: UnsafeMutableRawPointer??, _ grid: TVGrid, _ options: TVOptions, _ warmStart: Bool
+        _: S.Type, _ y: UnsafeRawPointer, _ weights: UnsafeRawPointer?, _ x: UnsafeMutableRawPointer,
+        _ dual: UnsafeMutableRawPointer?, _ grid: TVGrid, _ options: TVOptions, _ warmStart: Bool
     ) throws -> TVInfo {
-        guard let y, let x else { throw InverseKitError(.shape, "Invalid y: empty array") }
         let yS = y.assumingMemoryBound(to: S.self)
-        let wS = weights.flatMap { $0 }.map { UnsafeMutableRawPointer(mutating: $0).assumingMemoryBound(to: S.self) }
+        let wS = weights.map { UnsafeMutableRawPointer(mutating: $0).assumingMemoryBound(to: S.self) }
         let xS = x.assumingMemoryBound(to: S.self)
-        let qS = dual.flatMap { $0 }.map { $0.assumingMemoryBound(to: S.self) }
+        let qS = dual.map { $0.assumingMemoryBound(to: S.self) }
         switch options.norm {
         case .isotropic: return try run(IsotropicNorm.self, grid, yS, wS, options, xS, qS, warmStart)
         case .anisotropic: return try run(AnisotropicNorm.self, grid, yS, wS, options, xS, qS, warmStart)
@@ -152,11 +156,10 @@ public enum TotalVariation {
     }
 
     private static func evaluate<S: BinaryFloatingPoint & SIMDScalar>(
-        _: S.Type, _ x: UnsafeRawPointer?, _ weights: UnsafeRawPointer??, _ grid: TVGrid, _ norm: TVNorm
+        _: S.Type, _ x: UnsafeRawPointer, _ weights: UnsafeRawPointer?, _ grid: TVGrid, _ norm: TVNorm
     ) throws -> Double {
-        guard let x else { throw InverseKitError(.shape, "Invalid x: empty array") }
         let xS = UnsafeMutableRawPointer(mutating: x).assumingMemoryBound(to: S.self)
-        let wS = weights.flatMap { $0 }.map { UnsafeMutableRawPointer(mutating: $0).assumingMemoryBound(to: S.self) }
+        let wS = weights.map { UnsafeMutableRawPointer(mutating: $0).assumingMemoryBound(to: S.self) }
         let ones = try AlignedBuffer<S>(repeating: 1, count: grid.n2)
         switch norm {
         case .isotropic:
