@@ -23,8 +23,10 @@ if ! python3 -c "import numpy, scipy, skimage, cvxpy, clarabel, prox_tv, pytest"
 fi
 
 echo "== building libinversekit.so"
-swift build -c release 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
-test -f .build/release/libinversekit.so
+# Progress lines filtered out; a failing build fails the script (no stale library is used).
+swift build -c release 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }
+status=${PIPESTATUS[0]}
+if [ "$status" -ne 0 ]; then echo "swift build failed ($status)"; exit "$status"; fi
 
 cp .build/release/libinversekit.so bindings/python/inversekit/libinversekit.so
 python3 -m pip install -q --disable-pip-version-check --no-deps --force-reinstall ./bindings/python 2>&1 \
