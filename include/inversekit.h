@@ -25,9 +25,11 @@
  * Every call that can fail returns an int status: IK_OK (0) or a negative ik_status. On failure the
  * library writes nothing to any output argument (arrays, info structs, scalars), and
  * ik_last_error_message() describes what was wrong, naming the argument. No input, however
- * malformed, makes the library abort, trap or write outside the buffers it was given. The one thing
- * the library cannot check is that `data` really points at enough memory for the described array:
- * that is the caller's promise.
+ * malformed, makes the library abort, trap or write outside the buffers it was given. Handles are
+ * checked for their kind: an ik_tv_prox* passed where an ik_linop* is expected (or the reverse)
+ * gives IK_ERR_INVALID_ARGUMENT, and the destroy functions ignore handles of the other kind. What
+ * the library cannot check is that `data` really points at enough memory for the described array,
+ * and that a handle is live (not destroyed): those are the caller's promises.
  *
  * ---------------------------------------------------------------------------------------------------
  * Threading

@@ -7,7 +7,12 @@ import InverseKit
 
 func operatorFrom(_ pointer: OpaquePointer?, _ name: String = "op") throws -> LinearOperator {
     guard let pointer else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid \(name): NULL operator") }
-    return Unmanaged<LinearOperator>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+    // A handle of another kind (an ik_tv_prox*, say) is refused instead of misread.
+    let object = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+    guard let op = object as? LinearOperator else {
+        throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid \(name): not an ik_linop handle")
+    }
+    return op
 }
 
 func storeOperator(_ op: LinearOperator, _ out: UnsafeMutablePointer<OpaquePointer?>) {
@@ -440,5 +445,7 @@ public func ikLinopAdjointTest(_ op: OpaquePointer?, _ seed: UInt64, _ mismatch:
 @_cdecl("ik_linop_destroy")
 public func ikLinopDestroy(_ op: OpaquePointer?) {
     guard let op else { return }
-    Unmanaged<LinearOperator>.fromOpaque(UnsafeRawPointer(op)).release()
+    let object = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(op))
+    guard object.takeUnretainedValue() is LinearOperator else { return } // not ours to release
+    object.release()
 }

@@ -21,7 +21,11 @@ final class TVProxHandle {
 
     static func from(_ pointer: OpaquePointer?) throws -> TVProxHandle {
         guard let pointer else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid prox: NULL") }
-        return Unmanaged<TVProxHandle>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+        let object = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+        guard let handle = object as? TVProxHandle else {
+            throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid prox: not an ik_tv_prox handle")
+        }
+        return handle
     }
 }
 
@@ -117,5 +121,7 @@ public func ikTVProxReset(_ prox: OpaquePointer?) -> Int32 {
 @_cdecl("ik_tv_prox_destroy")
 public func ikTVProxDestroy(_ prox: OpaquePointer?) {
     guard let prox else { return }
-    Unmanaged<TVProxHandle>.fromOpaque(UnsafeRawPointer(prox)).release()
+    let object = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(prox))
+    guard object.takeUnretainedValue() is TVProxHandle else { return } // not ours to release
+    object.release()
 }

@@ -340,6 +340,25 @@ static void test_single_precision(void) {
     ik_linop_destroy(grad);
 }
 
+/* Handles of the wrong kind are refused, not misread. */
+static void test_handle_kinds(void) {
+    ik_tv_prox* prox = NULL;
+    int64_t shape[2] = {4, 4};
+    EXPECT(ik_tv_prox_create(&prox, 2, shape, F64, NULL) == IK_OK);
+    ik_linop* posing = (ik_linop*)prox;
+    double v = 0;
+    EXPECT_ERROR(ik_linop_adjoint_test(posing, 0, &v), IK_ERR_INVALID_ARGUMENT, "not an ik_linop");
+    ik_linop_destroy(posing); /* ignored: not an operator */
+    ik_linop* op = NULL;
+    EXPECT(ik_linop_create_identity(&op, 2, shape, F64) == IK_OK);
+    EXPECT_ERROR(ik_tv_prox_reset((ik_tv_prox*)op), IK_ERR_INVALID_ARGUMENT, "not an ik_tv_prox");
+    ik_tv_prox_destroy((ik_tv_prox*)op); /* ignored */
+    EXPECT(ik_tv_prox_reset(prox) == IK_OK);
+    EXPECT(ik_linop_adjoint_test(op, 0, &v) == IK_OK);
+    ik_tv_prox_destroy(prox);
+    ik_linop_destroy(op);
+}
+
 int main(void) {
     test_basic_operators_and_shapes();
     test_matrices();
@@ -348,5 +367,6 @@ int main(void) {
     test_physics();
     test_concurrent_apply();
     test_single_precision();
+    test_handle_kinds();
     return report();
 }
