@@ -167,4 +167,18 @@ final class TotalVariationTests: XCTestCase {
         XCTAssertEqual(second.primal, reference.info.primal, accuracy: 1e-6 * reference.info.primal)
         XCTAssertThrowsError(try TVProx<Double>(shape: shape, options: options, weights: [1, 2]))
     }
+
+    func testMixedPrecisionPathKeepsTheDoubleCertificate() throws {
+        let shape = [300, 240] // above the 2^16 pixels where Double problems iterate in Float first
+        let y = try NDArray(shape: shape, storage: noisyImage(shape, seed: 17))
+        let best = try TotalVariation.denoise(y, options: TVOptions(lambda: 0.1, tolerance: 1e-9, maxIterations: 200_000))
+        let fast = try TotalVariation.denoise(y, options: TVOptions(lambda: 0.1, tolerance: 1e-4))
+        XCTAssertTrue(fast.info.converged)
+        XCTAssertLessThanOrEqual(fast.info.relativeGap, 1e-4)
+        let reference = TVReference(shape: shape)
+        let primal = reference.objective(fast.x.storage, y.storage, lambda: 0.1, weights: nil, anisotropic: false)
+        XCTAssertEqual(primal, fast.info.primal, accuracy: 1e-10 * primal)
+        XCTAssertLessThanOrEqual(primal - best.info.primal, fast.info.gap + 1e-9 * primal)
+        XCTAssertGreaterThanOrEqual(primal - best.info.primal, -best.info.gap)
+    }
 }

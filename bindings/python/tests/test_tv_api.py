@@ -175,3 +175,24 @@ def test_prox_object_bad_input(rng):
 def _raw_apply_null():
     from inversekit import _raw
     _raw.lib.ik_tv_prox_apply(None, None, 0.1, None, None)
+
+
+def test_large_float64_problems_are_certified_in_float64(rng):
+    # Above 2^16 pixels and for tolerances >= 5e-5, float64 problems iterate in float32 first;
+    # the returned x and its certificate are float64, and the gap still bounds the suboptimality.
+    y = piecewise_image((300, 260), rng)
+    tight = ik.tv_denoise(y, 0.1, tol=1e-9, max_iter=200_000, return_info=True)[1]
+    for tol in (1e-3, 1e-4):
+        for norm in ("isotropic", "anisotropic"):
+            best = ik.tv_denoise(y, 0.1, norm=norm, tol=1e-9, max_iter=200_000, return_info=True)[1]
+            x, info = ik.tv_denoise(y, 0.1, norm=norm, tol=tol, return_info=True)
+            assert x.dtype == np.float64 and info.converged and info.relative_gap <= tol
+            p = ik.tv_objective(x, y, 0.1, norm)
+            assert info.primal == pytest.approx(p, rel=1e-12)
+            assert 0 <= p - best.primal <= info.gap + 1e-9 * best.primal
+    assert tight.converged
+    # A warm start from the previous dual goes through the same path.
+    dual = np.zeros(ik.dual_shape(y.shape))
+    ik.tv_denoise(y, 0.1, tol=1e-4, dual=dual)
+    again = ik.tv_denoise(y, 0.1, tol=1e-4, dual=dual, return_info=True)[1]
+    assert again.converged and again.iterations <= 10

@@ -123,7 +123,11 @@ final class TVDualSolver<T: BinaryFloatingPoint & SIMDScalar, N: TVPixelNorm> {
 
     // MARK: Solve
 
-    func solve(warmStart: Bool) -> TVInfo {
+    /// Iterations this solve may take (options.maxIterations unless `solve` is given a budget).
+    private var iterationLimit = 0
+
+    func solve(warmStart: Bool, budget: Int? = nil) -> TVInfo {
+        iterationLimit = max(1, min(budget ?? options.maxIterations, options.maxIterations))
         makeFeasible()
         r.update(from: q, count: grid.components * grid.count)
         let team = teamSize
@@ -140,7 +144,7 @@ final class TVDualSolver<T: BinaryFloatingPoint & SIMDScalar, N: TVPixelNorm> {
         // Right after a restart the step is taken from q, discarding the extrapolation in r.
         var base = q
         if warmStart && checks && certify(rank: rank, team: team, slab: slab, iteration: 0) { return }
-        while iteration < options.maxIterations {
+        while iteration < iterationLimit {
             iteration += 1
             let next = (1 + (1 + 4 * momentum * momentum).squareRoot()) / 2
             let beta = T((momentum - 1) / next)
@@ -160,7 +164,7 @@ final class TVDualSolver<T: BinaryFloatingPoint & SIMDScalar, N: TVPixelNorm> {
                 base = r
             }
 
-            let due = iteration == options.maxIterations || (checks && iteration % options.checkInterval == 0)
+            let due = iteration == iterationLimit || (checks && iteration % options.checkInterval == 0)
             if due && certify(rank: rank, team: team, slab: slab, iteration: iteration) { return }
         }
     }
@@ -257,7 +261,7 @@ final class TVDualSolver<T: BinaryFloatingPoint & SIMDScalar, N: TVPixelNorm> {
         let gap = max(primal - dual, 0)
         let relative = gap > 0 ? gap / max(primal, Double.leastNormalMagnitude) : 0
         let converged = relative <= options.tolerance
-        let stop = converged || iteration >= options.maxIterations
+        let stop = converged || iteration >= iterationLimit
         if rank == 0 {
             info.iterations = iteration
             info.primal = primal

@@ -150,6 +150,13 @@ public enum TotalVariation {
         let dualCount = grid.components * grid.count
         let ownDual: AlignedBuffer<S>? = dual == nil ? try AlignedBuffer(count: dualCount) : nil
         guard let q = dual ?? ownDual?.pointer else { throw InverseKitError(.internalError, "no dual storage") }
+        if S.self == Double.self && TVMixedPrecision<N>.pays(options, grid) {
+            let raw = { (p: UnsafeMutablePointer<S>) in UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self) }
+            let mixed = try TVMixedPrecision<N>(grid: grid, y: UnsafeRawPointer(y).assumingMemoryBound(to: Double.self),
+                                                weights: weights.map(raw), q: raw(q), x: raw(x), options: options)
+            if !warmStart { q.update(repeating: 0, count: dualCount) }
+            return mixed.solve(warmStart: warmStart)
+        }
         let solver = try TVDualSolver<S, N>(grid: grid, y: y, weights: weights, q: q, x: x, options: options)
         if !warmStart { q.update(repeating: 0, count: dualCount) }
         return solver.solve(warmStart: warmStart)

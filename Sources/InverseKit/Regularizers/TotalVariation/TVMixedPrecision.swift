@@ -1,0 +1,55 @@
+/// Double-precision TV problems solved mostly in single precision: the dual iterations run in Float
+/// (half the memory traffic, twice the SIMD lanes) until their own certificate reaches half the
+/// tolerance; the dual is then converted and certified in Double, which continues iterating only
+/// if the Double gap is still above the tolerance. The answer and its certificate are Double.
+final class TVMixedPrecision<N: TVPixelNorm> {
+    /// Worth it when Float can certify the tolerance comfortably (its gap bottoms out around 1e-6)
+    /// and the problem is large enough for memory traffic to matter.
+    static func pays(_ options: TVOptions, _ grid: TVGrid) -> Bool {
+        options.tolerance >= 5e-5 && grid.count >= 1 << 16
+    }
+
+    private let grid: TVGrid
+    private let y: UnsafePointer<Double>
+    private let weights: UnsafeMutablePointer<Double>?
+    private let q: UnsafeMutablePointer<Double>
+    private let yF: AlignedBuffer<Float>
+    private let wF: AlignedBuffer<Float>?
+    private let qF: AlignedBuffer<Float>
+    private let xF: AlignedBuffer<Float>
+    private let single: TVDualSolver<Float, N>
+    private let double: TVDualSolver<Double, N>
+
+    /// Allocates everything up front (nothing is written before every allocation succeeded).
+    init(grid: TVGrid, y: UnsafePointer<Double>, weights: UnsafeMutablePointer<Double>?, q: UnsafeMutablePointer<Double>,
+         x: UnsafeMutablePointer<Double>, options: TVOptions) throws {
+        self.grid = grid
+        self.y = y
+        self.weights = weights
+        self.q = q
+        let n = grid.count
+        yF = try AlignedBuffer(count: n)
+        wF = weights == nil ? nil : try AlignedBuffer(count: n)
+        qF = try AlignedBuffer(count: grid.components * n)
+        xF = try AlignedBuffer(count: n)
+        var coarse = options
+        coarse.tolerance = options.tolerance * 0.9
+        single = try TVDualSolver<Float, N>(grid: grid, y: yF.pointer, weights: wF?.pointer, q: qF.pointer, x: xF.pointer,
+                                            options: coarse)
+        double = try TVDualSolver<Double, N>(grid: grid, y: y, weights: weights, q: q, x: x, options: options)
+    }
+
+    /// `q` holds the starting dual (zeros for a cold start).
+    func solve(warmStart: Bool) -> TVInfo {
+        let n = grid.count, dualCount = grid.components * n
+        for i in 0..<n { yF.pointer[i] = Float(y[i]) }
+        if let weights, let wF { for i in 0..<n { wF.pointer[i] = Float(weights[i]) } }
+        for i in 0..<dualCount { qF.pointer[i] = Float(q[i]) }
+        let first = single.solve(warmStart: warmStart)
+        for i in 0..<dualCount { q[i] = Double(qF.pointer[i]) }
+        let remaining = double.options.maxIterations - first.iterations
+        var info = double.solve(warmStart: true, budget: max(1, remaining))
+        info.iterations += first.iterations
+        return info
+    }
+}
