@@ -137,3 +137,15 @@ def test_super_resolution_is_blur_then_decimation(rng):
     x, k = rng.random((16, 12)), rng.random((5, 3))
     blurred = nd.convolve(x, k, mode="wrap")
     np.testing.assert_allclose(L.super_resolution(x.shape, k, 4) @ x, blurred[::4, ::4], atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(7, 9), (16, 16), (1, 5), (5, 1), (33, 20)])
+@pytest.mark.parametrize("spacing", [0.37, 1.0, 2.5])
+def test_radon_boundary_geometries(rng, shape, spacing):
+    # Rays along the axes, at 45 degrees and grazing the edges: exact adjoint, finite values.
+    angles = np.concatenate([np.linspace(0, np.pi, 13), [1e-12, np.pi / 4, np.pi / 2 - 1e-12, np.pi / 2,
+                                                          3 * np.pi / 4 + 1e-13]])
+    op = L.radon(shape, angles, spacing=spacing)
+    assert op.adjoint_test(3) < 1e-13
+    y = op @ rng.random(shape)
+    assert np.all(np.isfinite(y))

@@ -165,16 +165,38 @@ public final class RadonOperator: LinearOperator {
         // Along rows the two pixels are neighbours in a row (offset 1, a literal so the compiler
         // folds it); along columns they are a padded row apart.
         let sum = r.alongRows
-            ? Self.samples(image + pc, base, r.du, first, last, step: pc, across: 1)
-            : Self.samples(image + 1, base, r.du, first, last, step: 1, across: pc)
+            ? Self.samples(image + pc, base, r.du, first, last, step: pc, across: 1, upper: Self.upper(width))
+            : Self.samples(image + 1, base, r.du, first, last, step: 1, across: pc, upper: Self.upper(width))
         return sum * r.weight
+    }
+
+    /// The largest padded position whose right neighbour is still inside the padded line.
+    @inline(__always)
+    private static func upper(_ width: Int) -> Double { Double(width + 1) - 1.0 / 1_073_741_824 }
+
+    /// floor-like split of a position u in (0, 2^31) into an index and a weight in [0, 1], without
+    /// int/float conversions: adding 1.5 * 2^52 rounds u - 1/2 to an integer in the low mantissa bits.
+    /// At an exact integer u it may give (u - 1, 1) instead of (u, 0): the same interpolation.
+    /// Positions are first clamped to [0, upper] (upper just below the last padded pixel): the
+    /// running positions can stray an ulp past the range the steps were chosen for, and that must
+    /// neither index outside the padded image nor differ between the two directions.
+    @inline(__always)
+    private static func split(_ position: Double, _ upper: Double) -> (Int, Double) {
+        let u = Swift.min(Swift.max(position, 0), upper)
+        // 1.5 * 2^52: sums stay in [2^52, 2^53), where doubles are the integers, and the mantissa
+        // holds 2^51 + round(u - 1/2).
+        let magic = 6_755_399_441_055_744.0
+        let shifted = (u - 0.5) + magic
+        let whole = shifted - magic
+        let index = Int(truncatingIfNeeded: shifted.bitPattern & 0x000F_FFFF_FFFF_FFFF) - (1 << 51)
+        return (index, u - whole)
     }
 
     /// Sum over steps n in first...last of the linear interpolation at position u_n (advanced by
     /// du per step) between origin[n step + i across] and its neighbour, i = floor(u_n).
     @inline(__always)
     private static func samples(_ origin: UnsafePointer<Double>, _ base: Double, _ du: Double, _ first: Int, _ last: Int,
-                                step: Int, across: Int) -> Double {
+                                step: Int, across: Int, upper: Double) -> Double {
         // Four partial sums so consecutive samples do not wait on one another's addition. The
         // positions advance by du per step; `spread` walks them identically, so the two stay
         // exact transposes of each other.
@@ -184,20 +206,20 @@ public final class RadonOperator: LinearOperator {
         while n + 3 <= last {
             let u0 = u, u1 = u0 + du, u2 = u1 + du, u3 = u2 + du
             u = u3 + du
-            let i0 = Int(u0), i1 = Int(u1), i2 = Int(u2), i3 = Int(u3)
+            let (i0, f0) = split(u0, upper), (i1, f1) = split(u1, upper), (i2, f2) = split(u2, upper), (i3, f3) = split(u3, upper)
             let row = origin + n * step
             let p0 = row + i0 * across, p1 = row + step + i1 * across
             let p2 = row + 2 * step + i2 * across, p3 = row + 3 * step + i3 * across
-            s0 += p0[0] + (u0 - Double(i0)) * (p0[across] - p0[0])
-            s1 += p1[0] + (u1 - Double(i1)) * (p1[across] - p1[0])
-            s2 += p2[0] + (u2 - Double(i2)) * (p2[across] - p2[0])
-            s3 += p3[0] + (u3 - Double(i3)) * (p3[across] - p3[0])
+            s0 += p0[0] + f0 * (p0[across] - p0[0])
+            s1 += p1[0] + f1 * (p1[across] - p1[0])
+            s2 += p2[0] + f2 * (p2[across] - p2[0])
+            s3 += p3[0] + f3 * (p3[across] - p3[0])
             n += 4
         }
         while n <= last {
-            let i = Int(u)
+            let (i, f) = split(u, upper)
             let p = origin + n * step + i * across
-            s0 += p[0] + (u - Double(i)) * (p[across] - p[0])
+            s0 += p[0] + f * (p[across] - p[0])
             u += du
             n += 1
         }
@@ -263,23 +285,23 @@ public final class RadonOperator: LinearOperator {
         if first > last { return }
         let w = value * r.weight
         if r.alongRows {
-            Self.scatter(image + pc, r.u0 + 1, r.du, first, last, w, step: pc, across: 1)
+            Self.scatter(image + pc, r.u0 + 1, r.du, first, last, w, step: pc, across: 1, upper: Self.upper(width))
         } else {
-            Self.scatter(image + 1, r.u0 + 1, r.du, first, last, w, step: 1, across: pc)
+            Self.scatter(image + 1, r.u0 + 1, r.du, first, last, w, step: 1, across: pc, upper: Self.upper(width))
         }
     }
 
     /// The transpose of `samples`: adds w (1 - f) and w f at the same positions, in the same order.
     @inline(__always)
     private static func scatter(_ origin: UnsafeMutablePointer<Double>, _ base: Double, _ du: Double, _ first: Int,
-                                _ last: Int, _ w: Double, step: Int, across: Int) {
+                                _ last: Int, _ w: Double, step: Int, across: Int, upper: Double) {
         var u = base + Double(first) * du
         var n = first
         while n + 1 <= last {
             let ua = u, ub = ua + du
             u = ub + du
-            let ia = Int(ua), ib = Int(ub)
-            let fa = (ua - Double(ia)) * w, fb = (ub - Double(ib)) * w
+            let (ia, ga) = split(ua, upper), (ib, gb) = split(ub, upper)
+            let fa = ga * w, fb = gb * w
             let pa = origin + n * step + ia * across, pb = origin + (n + 1) * step + ib * across
             pa[0] += w - fa
             pa[across] += fa
@@ -288,7 +310,8 @@ public final class RadonOperator: LinearOperator {
             n += 2
         }
         if n <= last {
-            let i = Int(u), f = (u - Double(i)) * w
+            let (i, g) = split(u, upper)
+            let f = g * w
             let p = origin + n * step + i * across
             p[0] += w - f
             p[across] += f
