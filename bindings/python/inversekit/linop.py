@@ -264,6 +264,13 @@ def block_diag(ops: Sequence[LinearOperator]) -> LinearOperator:
     return _list_create(_raw.lib.ik_linop_create_block_diagonal, ops)
 
 
+def batch(op: LinearOperator, count: int) -> LinearOperator:
+    """`op` applied to each of `count` items along a new leading axis: (count, *in) -> (count, *out)."""
+    if int(count) < 1:
+        raise InvalidArgumentError(f"Invalid count: expected >= 1, got {count}")
+    return block_diag([op] * int(count))
+
+
 _BOUNDARIES = {"periodic": 0, "same": 1, "valid": 2}
 _FILTERS = {"ramp": 0, "shepp-logan": 1, "cosine": 2, "hann": 3, "hamming": 4}
 

@@ -180,3 +180,16 @@ def test_closed_form_normal_solves_match_dense(dtype, rng):
         op.solve_normal(in_place, 0.5, out=in_place)
         np.testing.assert_allclose(in_place.ravel(), got, rtol=1e-5, atol=1e-6)
     assert seen >= 8
+
+
+def test_batch_axis(rng):
+    conv = L.convolution((12, 10), rng.random((3, 3)), "same")
+    stack = L.batch(conv, 4)
+    assert stack.input_shape == (4, 12, 10) and stack.output_shape == (4, 12, 10)
+    x = rng.random((4, 12, 10))
+    y = stack @ x
+    for b in range(4):
+        np.testing.assert_allclose(y[b], conv @ x[b], atol=1e-14)
+    assert stack.adjoint_test() < 1e-13
+    with pytest.raises(ik.InvalidArgumentError):
+        L.batch(conv, 0)
