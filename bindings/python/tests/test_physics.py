@@ -149,3 +149,16 @@ def test_radon_boundary_geometries(rng, shape, spacing):
     assert op.adjoint_test(3) < 1e-13
     y = op @ rng.random(shape)
     assert np.all(np.isfinite(y))
+
+
+def test_radon_larger_irregular_geometry(rng):
+    # Non-square, odd and even extents, a fine detector, many angles: exact adjoint, finite values,
+    # and agreement of float32 with float64.
+    shape, angles = (131, 96), rng.uniform(0, 2 * np.pi, 97)
+    op64 = L.radon(shape, angles, detectors=301, spacing=0.55)
+    op32 = L.radon(shape, angles, detectors=301, spacing=0.55, dtype=np.float32)
+    x = rng.random(shape)
+    assert op64.adjoint_test(5) < 1e-13 and op32.adjoint_test(5) < 1e-5
+    y64, y32 = op64 @ x, op32 @ x.astype(np.float32)
+    assert np.all(np.isfinite(y64))
+    np.testing.assert_allclose(y32, y64, rtol=1e-4, atol=1e-4)

@@ -165,24 +165,18 @@ public final class RadonOperator: LinearOperator {
         // Along rows the two pixels are neighbours in a row (offset 1, a literal so the compiler
         // folds it); along columns they are a padded row apart.
         let sum = r.alongRows
-            ? Self.samples(image + pc, base, r.du, first, last, step: pc, across: 1, upper: Self.upper(width))
-            : Self.samples(image + 1, base, r.du, first, last, step: 1, across: pc, upper: Self.upper(width))
+            ? Self.samples(image + pc, base, r.du, first, last, step: pc, across: 1)
+            : Self.samples(image + 1, base, r.du, first, last, step: 1, across: pc)
         return sum * r.weight
     }
-
-    /// The largest padded position whose right neighbour is still inside the padded line.
-    @inline(__always)
-    private static func upper(_ width: Int) -> Double { Double(width + 1) - 1.0 / 1_073_741_824 }
 
     /// floor-like split of a position u in (0, 2^31) into an index and a weight in [0, 1], without
     /// int/float conversions: adding 1.5 * 2^52 rounds u - 1/2 to an integer in the low mantissa bits.
     /// At an exact integer u it may give (u - 1, 1) instead of (u, 0): the same interpolation.
-    /// Positions are first clamped to [0, upper] (upper just below the last padded pixel): the
-    /// running positions can stray an ulp past the range the steps were chosen for, and that must
-    /// neither index outside the padded image nor differ between the two directions.
+    /// `validSteps` keeps every position at least a margin inside the line, far more than the
+    /// running positions can drift, so u stays in (0, width + 1) and both neighbours exist.
     @inline(__always)
-    private static func split(_ position: Double, _ upper: Double) -> (Int, Double) {
-        let u = Swift.min(Swift.max(position, 0), upper)
+    private static func split(_ u: Double) -> (Int, Double) {
         // 1.5 * 2^52: sums stay in [2^52, 2^53), where doubles are the integers, and the mantissa
         // holds 2^51 + round(u - 1/2).
         let magic = 6_755_399_441_055_744.0
@@ -196,7 +190,7 @@ public final class RadonOperator: LinearOperator {
     /// du per step) between origin[n step + i across] and its neighbour, i = floor(u_n).
     @inline(__always)
     private static func samples(_ origin: UnsafePointer<Double>, _ base: Double, _ du: Double, _ first: Int, _ last: Int,
-                                step: Int, across: Int, upper: Double) -> Double {
+                                step: Int, across: Int) -> Double {
         // Four partial sums so consecutive samples do not wait on one another's addition. The
         // positions advance by du per step; `spread` walks them identically, so the two stay
         // exact transposes of each other.
@@ -206,7 +200,7 @@ public final class RadonOperator: LinearOperator {
         while n + 3 <= last {
             let u0 = u, u1 = u0 + du, u2 = u1 + du, u3 = u2 + du
             u = u3 + du
-            let (i0, f0) = split(u0, upper), (i1, f1) = split(u1, upper), (i2, f2) = split(u2, upper), (i3, f3) = split(u3, upper)
+            let (i0, f0) = split(u0), (i1, f1) = split(u1), (i2, f2) = split(u2), (i3, f3) = split(u3)
             let row = origin + n * step
             let p0 = row + i0 * across, p1 = row + step + i1 * across
             let p2 = row + 2 * step + i2 * across, p3 = row + 3 * step + i3 * across
@@ -217,7 +211,7 @@ public final class RadonOperator: LinearOperator {
             n += 4
         }
         while n <= last {
-            let (i, f) = split(u, upper)
+            let (i, f) = split(u)
             let p = origin + n * step + i * across
             s0 += p[0] + f * (p[across] - p[0])
             u += du
@@ -226,16 +220,22 @@ public final class RadonOperator: LinearOperator {
         return (s0 + s1) + (s2 + s3)
     }
 
-    /// The steps n with -1 < u0 + n du < width (first > last when there are none), exactly.
+    /// The steps n with -1 + margin < u0 + n du < width - margin (first > last when there are none).
     @inline(__always)
     private static func validSteps(_ r: Ray, _ steps: Int, _ width: Int) -> (Int, Int) {
         guard r.u0.isFinite, r.du.isFinite else { return (1, 0) }
+        // Samples closer than `margin` to the edge carry at most that fraction of a pixel; leaving
+        // them out keeps the running positions inside the line. Each of the (at most `steps`)
+        // additions that produce them errs by at most half an ulp of (width + 2), so the margin is
+        // twice that total, and never less than 1e-9.
+        let drift = Double(steps + 2) * Double(width + 2) * 0x1p-52
+        let margin = Swift.max(1e-9, 2 * drift), low = -1 + margin, high = Double(width) - margin
         let inside = { (n: Int) -> Bool in
             let u = r.u0 + Double(n) * r.du
-            return u > -1 && u < Double(width)
+            return u > low && u < high
         }
         if r.du == 0 { return inside(0) ? (0, steps - 1) : (1, 0) }
-        var lo = (-1 - r.u0) / r.du, hi = (Double(width) - r.u0) / r.du
+        var lo = (low - r.u0) / r.du, hi = (high - r.u0) / r.du
         if lo > hi { swap(&lo, &hi) }
         // Clamp in Double before converting, then settle the rounding at the ends exactly.
         var first = Int(min(max(lo.rounded(.down), 0), Double(steps)))
@@ -285,22 +285,22 @@ public final class RadonOperator: LinearOperator {
         if first > last { return }
         let w = value * r.weight
         if r.alongRows {
-            Self.scatter(image + pc, r.u0 + 1, r.du, first, last, w, step: pc, across: 1, upper: Self.upper(width))
+            Self.scatter(image + pc, r.u0 + 1, r.du, first, last, w, step: pc, across: 1)
         } else {
-            Self.scatter(image + 1, r.u0 + 1, r.du, first, last, w, step: 1, across: pc, upper: Self.upper(width))
+            Self.scatter(image + 1, r.u0 + 1, r.du, first, last, w, step: 1, across: pc)
         }
     }
 
     /// The transpose of `samples`: adds w (1 - f) and w f at the same positions, in the same order.
     @inline(__always)
     private static func scatter(_ origin: UnsafeMutablePointer<Double>, _ base: Double, _ du: Double, _ first: Int,
-                                _ last: Int, _ w: Double, step: Int, across: Int, upper: Double) {
+                                _ last: Int, _ w: Double, step: Int, across: Int) {
         var u = base + Double(first) * du
         var n = first
         while n + 1 <= last {
             let ua = u, ub = ua + du
             u = ub + du
-            let (ia, ga) = split(ua, upper), (ib, gb) = split(ub, upper)
+            let (ia, ga) = split(ua), (ib, gb) = split(ub)
             let fa = ga * w, fb = gb * w
             let pa = origin + n * step + ia * across, pb = origin + (n + 1) * step + ib * across
             pa[0] += w - fa
@@ -310,7 +310,7 @@ public final class RadonOperator: LinearOperator {
             n += 2
         }
         if n <= last {
-            let (i, g) = split(u, upper)
+            let (i, g) = split(u)
             let f = g * w
             let p = origin + n * step + i * across
             p[0] += w - f
