@@ -165,7 +165,10 @@ class LinearOperator:
             _raw.lib.ik_linop_destroy(handle)
 
     def __del__(self) -> None:
-        self.close()
+        try:
+            self.close()
+        except Exception:  # at interpreter shutdown the library table may already be gone
+            pass
 
     def __enter__(self) -> "LinearOperator":
         return self

@@ -206,7 +206,10 @@ class TVProx:
         self.close()
 
     def __del__(self) -> None:
-        self.close()
+        try:
+            self.close()
+        except Exception:  # at interpreter shutdown the library table may already be gone
+            pass
 
 
 def tv_value(x, norm: Norm = "isotropic", weights=None) -> float:
