@@ -237,9 +237,10 @@ public final class RadonOperator: LinearOperator {
         if r.du == 0 { return inside(0) ? (0, steps - 1) : (1, 0) }
         var lo = (low - r.u0) / r.du, hi = (high - r.u0) / r.du
         if lo > hi { swap(&lo, &hi) }
-        // Clamp in Double before converting, then settle the rounding at the ends exactly.
-        var first = Int(min(max(lo.rounded(.down), 0), Double(steps)))
-        var last = Int(min(max(hi.rounded(.up), -1), Double(steps - 1)))
+        // Clamp in Double before converting (truncating a value >= 0 is floor, without a libm
+        // call), widen by one step each way, then settle the ends exactly.
+        var first = max(0, Int(min(max(lo, 0), Double(steps))) - 1)
+        var last = min(steps - 1, Int(min(max(hi, 0), Double(steps))) + 1)
         while first <= last && !inside(first) { first += 1 }
         while last >= first && !inside(last) { last -= 1 }
         return (first, last)
