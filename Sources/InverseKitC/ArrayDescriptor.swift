@@ -261,56 +261,40 @@ struct ArrayView {
             position += run
         }
     }
-
-    /// Copies `values` (row-major, this array's real type) into the array's elements.
-    func scatter<T: BinaryFloatingPoint>(from values: UnsafePointer<T>) {
-        guard let base else { return }
-        let last = strides.last ?? 1
-        var position = 0
-        switch type {
-        case .float32:
-            let p = base.assumingMemoryBound(to: Float.self)
-            forEachRow { offset, run in
-                for k in 0..<run { p[offset &+ k &* last] = Float(values[position + k]) }
-                position += run
-            }
-        case .float64:
-            let p = base.assumingMemoryBound(to: Double.self)
-            forEachRow { offset, run in
-                for k in 0..<run { p[offset &+ k &* last] = Double(values[position + k]) }
-                position += run
-            }
-        case .complex64, .complex128:
-            break
-        }
-    }
 }
 
 /// A real array as a contiguous buffer of T: the caller's memory when it is already laid out that
-/// way (and `direct` allows), else a copy. `writeBack()` copies a private buffer to the caller.
+/// way (and `direct` allows), else a copy (converted when the array's real type is not T).
 final class ContiguousReal<T: BinaryFloatingPoint> {
     let view: ArrayView
     let pointer: UnsafeMutablePointer<T>
-    private let copy: AlignedBuffer<T>?
+    /// Same element type: the caller's memory or a raw copy of it, which can be written back.
+    private let raw: ContiguousRaw?
+    /// Another real type (input only, e.g. float32 weights for a float64 problem): a converted copy.
+    private let converted: AlignedBuffer<T>?
 
     init(_ view: ArrayView, direct: Bool, load: Bool) throws {
         self.view = view
         let sameType = (T.self == Float.self && view.type == .float32) || (T.self == Double.self && view.type == .float64)
-        if direct && sameType && view.isContiguous, let base = view.base {
-            pointer = base.assumingMemoryBound(to: T.self)
-            copy = nil
+        if sameType {
+            let raw = try ContiguousRaw(view, direct: direct, load: load)
+            pointer = raw.pointer.assumingMemoryBound(to: T.self)
+            self.raw = raw
+            converted = nil
         } else {
             let buffer = try AlignedBuffer<T>(count: view.count)
             if load { view.gather(into: buffer.pointer) }
             pointer = buffer.pointer
-            copy = buffer
+            raw = nil
+            converted = buffer
         }
     }
 
     var buffer: UnsafeMutableBufferPointer<T> { UnsafeMutableBufferPointer(start: pointer, count: view.count) }
 
+    /// Copies a private buffer back to the caller; only same-type arrays are ever outputs.
     func writeBack() {
-        if let copy { view.scatter(from: copy.pointer) }
+        raw?.writeBack()
     }
 }
 

@@ -41,16 +41,21 @@ func parseShape(_ ndim: Int32, _ shape: UnsafePointer<Int64>?, _ name: String,
     return extents
 }
 
-func parseDType(_ dtype: ik_dtype, _ name: String) throws -> ScalarType {
+func parseDType(_ dtype: ik_dtype, _ name: String, realOnly: Bool = false) throws -> ScalarType {
+    let type: ScalarType
     switch (Int32(dtype.code), dtype.bits, dtype.lanes) {
-    case (Int32(IK_DTYPE_FLOAT.rawValue), 32, 1): return .float32
-    case (Int32(IK_DTYPE_FLOAT.rawValue), 64, 1): return .float64
-    case (Int32(IK_DTYPE_COMPLEX.rawValue), 64, 1): return .complex64
-    case (Int32(IK_DTYPE_COMPLEX.rawValue), 128, 1): return .complex128
+    case (Int32(IK_DTYPE_FLOAT.rawValue), 32, 1): type = .float32
+    case (Int32(IK_DTYPE_FLOAT.rawValue), 64, 1): type = .float64
+    case (Int32(IK_DTYPE_COMPLEX.rawValue), 64, 1): type = .complex64
+    case (Int32(IK_DTYPE_COMPLEX.rawValue), 128, 1): type = .complex128
     default:
         throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE,
                         "Invalid \(name): unsupported dtype (code \(dtype.code), bits \(dtype.bits), lanes \(dtype.lanes)); expected float32, float64, complex64 or complex128")
     }
+    guard type.isReal || !realOnly else {
+        throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE, "Invalid \(name): expected float32 or float64, got \(type)")
+    }
+    return type
 }
 
 func dtypeOf(_ type: ScalarType) -> ik_dtype {
@@ -59,6 +64,14 @@ func dtypeOf(_ type: ScalarType) -> ik_dtype {
     d.bits = UInt8(type.size * 8)
     d.lanes = 1
     return d
+}
+
+/// Values that describe data of `type` (a diagonal, a mask) must have its precision.
+func requireSamePrecision(_ view: ArrayView, _ type: ScalarType) throws {
+    guard view.type.precision == type.precision else {
+        throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE,
+                        "Invalid \(view.name): its precision (\(view.type)) differs from dtype's (\(type))")
+    }
 }
 
 /// The elements of an array as Doubles (reals; complex interleaved), in row-major order.
@@ -82,100 +95,83 @@ func creating<R>(_ body: () throws -> R) throws -> R {
     }
 }
 
+/// The body of every ik_linop_create_*: checks `out`, builds the operator (core errors keep their
+/// status), and hands it to the caller retained. `out` is written only on success.
+func createOperator(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ build: () throws -> LinearOperator) -> Int32 {
+    apiCall {
+        let out = try requireOut(out)
+        storeOperator(try creating(build), out)
+    }
+}
+
 // MARK: Creation
 
 @_cdecl("ik_linop_create_identity")
 public func ikLinopCreateIdentity(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ndim: Int32,
                                   _ shape: UnsafePointer<Int64>?, _ dtype: ik_dtype) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
-        let op = try creating { try IdentityOperator(shape: try parseShape(ndim, shape, "shape"), type: try parseDType(dtype, "dtype")) }
-        storeOperator(op, out)
+    createOperator(out) {
+        try IdentityOperator(shape: try parseShape(ndim, shape, "shape"), type: try parseDType(dtype, "dtype"))
     }
 }
 
 @_cdecl("ik_linop_create_scaling")
 public func ikLinopCreateScaling(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ndim: Int32,
                                  _ shape: UnsafePointer<Int64>?, _ dtype: ik_dtype, _ scale: Double) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
-        let op = try creating {
-            try ScalingOperator(shape: try parseShape(ndim, shape, "shape"), type: try parseDType(dtype, "dtype"), scale: scale)
-        }
-        storeOperator(op, out)
+    createOperator(out) {
+        try ScalingOperator(shape: try parseShape(ndim, shape, "shape"), type: try parseDType(dtype, "dtype"), scale: scale)
     }
 }
 
 @_cdecl("ik_linop_create_diagonal")
 public func ikLinopCreateDiagonal(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ diagonal: UnsafePointer<ik_array>?,
                                   _ dtype: ik_dtype) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
+    createOperator(out) {
         let view = try ArrayView(diagonal, name: "diagonal")
         try view.require(ndim: 1...Int(IK_MAX_NDIM))
         let type = try parseDType(dtype, "dtype")
-        guard view.type.precision == type.precision else {
-            throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE, "Invalid diagonal: its precision (\(view.type)) differs from dtype's (\(type))")
-        }
+        try requireSamePrecision(view, type)
         let values = try readReals(view)
-        let op = try creating { try DiagonalOperator(shape: view.shape, diagonal: values, diagonalType: view.type, dataType: type) }
-        storeOperator(op, out)
+        return try DiagonalOperator(shape: view.shape, diagonal: values, diagonalType: view.type, dataType: type)
     }
 }
 
 @_cdecl("ik_linop_create_mask")
 public func ikLinopCreateMask(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ mask: UnsafePointer<ik_array>?,
                               _ dtype: ik_dtype) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
+    createOperator(out) {
         let view = try ArrayView(mask, name: "mask")
         try view.require(ndim: 1...Int(IK_MAX_NDIM))
         try view.requireReal()
         let type = try parseDType(dtype, "dtype")
-        guard view.type.precision == type.precision else {
-            throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE, "Invalid mask: its precision (\(view.type)) differs from dtype's (\(type))")
-        }
+        try requireSamePrecision(view, type)
         let values = try readReals(view)
-        let op = try creating { try DiagonalOperator(shape: view.shape, mask: values, dataType: type) }
-        storeOperator(op, out)
+        return try DiagonalOperator(shape: view.shape, mask: values, dataType: type)
     }
 }
 
 @_cdecl("ik_linop_create_gradient")
 public func ikLinopCreateGradient(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ndim: Int32,
                                   _ shape: UnsafePointer<Int64>?, _ dtype: ik_dtype) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
-        let op = try creating {
-            try GradientOperator(shape: try parseShape(ndim, shape, "shape", allowed: 1...3), type: try parseDType(dtype, "dtype"))
-        }
-        storeOperator(op, out)
+    createOperator(out) {
+        try GradientOperator(shape: try parseShape(ndim, shape, "shape", allowed: 1...3), type: try parseDType(dtype, "dtype"))
     }
 }
 
 @_cdecl("ik_linop_create_divergence")
 public func ikLinopCreateDivergence(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ndim: Int32,
                                     _ shape: UnsafePointer<Int64>?, _ dtype: ik_dtype) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
-        let op = try creating {
-            try DivergenceOperator(shape: try parseShape(ndim, shape, "shape", allowed: 1...3), type: try parseDType(dtype, "dtype"))
-        }
-        storeOperator(op, out)
+    createOperator(out) {
+        try DivergenceOperator(shape: try parseShape(ndim, shape, "shape", allowed: 1...3), type: try parseDType(dtype, "dtype"))
     }
 }
 
 @_cdecl("ik_linop_create_matrix")
 public func ikLinopCreateMatrix(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ matrix: UnsafePointer<ik_array>?) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
+    createOperator(out) {
         let view = try ArrayView(matrix, name: "matrix")
         try view.require(ndim: 2...2)
         let entries = try readReals(view)
-        let op = try creating {
-            try DenseMatrixOperator(rows: view.shape[0], columns: view.shape[1], entries: entries, type: view.type)
-        }
-        storeOperator(op, out)
+        return try DenseMatrixOperator(rows: view.shape[0], columns: view.shape[1], entries: entries, type: view.type)
     }
 }
 
@@ -183,8 +179,7 @@ public func ikLinopCreateMatrix(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ 
 public func ikLinopCreateCSR(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ rows: Int64, _ columns: Int64,
                              _ indptr: UnsafePointer<Int64>?, _ indices: UnsafePointer<Int64>?,
                              _ values: UnsafePointer<ik_array>?) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
+    createOperator(out) {
         guard rows >= 1, columns >= 1, let m = Int(exactly: rows), let n = Int(exactly: columns) else {
             throw CAPIError(IK_ERR_SHAPE, "Invalid shape: rows and columns must be >= 1, got (\(rows), \(columns))")
         }
@@ -203,10 +198,7 @@ public func ikLinopCreateCSR(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ row
         guard nnz == 0 || indices != nil else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid indices: NULL") }
         let columnsOf = (0..<nnz).map { Int(indices![$0]) }
         let entries = try readReals(view)
-        let op = try creating {
-            try SparseCSROperator(rows: m, columns: n, indptr: pointers, indices: columnsOf, values: entries, type: view.type)
-        }
-        storeOperator(op, out)
+        return try SparseCSROperator(rows: m, columns: n, indptr: pointers, indices: columnsOf, values: entries, type: view.type)
     }
 }
 
@@ -217,8 +209,7 @@ public func ikLinopCreateCallback(
     _ apply: ik_linop_function?, _ adjoint: ik_linop_function?, _ userData: UnsafeMutableRawPointer?,
     _ release: ik_release_function?
 ) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
+    createOperator(out) {
         let inShape = try parseShape(inputNDim, inputShape, "input_shape")
         let outShape = try parseShape(outputNDim, outputShape, "output_shape")
         let inType = try parseDType(inputDType, "input_dtype")
@@ -228,12 +219,9 @@ public func ikLinopCreateCallback(
         let user = userData
         let forward = UserFunction(function: apply, name: "apply", user: user, input: (inShape, inType), output: (outShape, outType))
         let backward = UserFunction(function: adjoint, name: "adjoint", user: user, input: (outShape, outType), output: (inShape, inType))
-        let op = try creating {
-            try CallbackOperator(inputShape: inShape, outputShape: outShape, inputType: inType, outputType: outType,
-                                 forward: forward.call, adjoint: backward.call,
-                                 release: release.map { r in { r(user) } })
-        }
-        storeOperator(op, out)
+        return try CallbackOperator(inputShape: inShape, outputShape: outShape, inputType: inType, outputType: outType,
+                                    forward: forward.call, adjoint: backward.call,
+                                    release: release.map { r in { r(user) } })
     }
 }
 
@@ -275,56 +263,46 @@ private func operatorList(_ list: UnsafePointer<OpaquePointer?>?, _ count: Int32
 @_cdecl("ik_linop_create_product")
 public func ikLinopCreateProduct(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ outer: OpaquePointer?,
                                  _ inner: OpaquePointer?) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
-        let op = try creating { try ProductOperator(try operatorFrom(outer, "outer"), try operatorFrom(inner, "inner")) }
-        storeOperator(op, out)
+    createOperator(out) {
+        try ProductOperator(try operatorFrom(outer, "outer"), try operatorFrom(inner, "inner"))
     }
 }
 
 @_cdecl("ik_linop_create_sum")
 public func ikLinopCreateSum(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ terms: UnsafePointer<OpaquePointer?>?,
                              _ count: Int32) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
-        let op = try creating { try SumOperator(try operatorList(terms, count, "terms")) }
-        storeOperator(op, out)
+    createOperator(out) {
+        try SumOperator(try operatorList(terms, count, "terms"))
     }
 }
 
 @_cdecl("ik_linop_create_stack")
 public func ikLinopCreateStack(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ blocks: UnsafePointer<OpaquePointer?>?,
                                _ count: Int32) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
-        let op = try creating { try StackOperator(try operatorList(blocks, count, "blocks")) }
-        storeOperator(op, out)
+    createOperator(out) {
+        try StackOperator(try operatorList(blocks, count, "blocks"))
     }
 }
 
 @_cdecl("ik_linop_create_block_diagonal")
 public func ikLinopCreateBlockDiagonal(_ out: UnsafeMutablePointer<OpaquePointer?>?,
                                        _ blocks: UnsafePointer<OpaquePointer?>?, _ count: Int32) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
-        let op = try creating { try BlockDiagonalOperator(try operatorList(blocks, count, "blocks")) }
-        storeOperator(op, out)
+    createOperator(out) {
+        try BlockDiagonalOperator(try operatorList(blocks, count, "blocks"))
     }
 }
 
 @_cdecl("ik_linop_create_adjoint")
 public func ikLinopCreateAdjoint(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ op: OpaquePointer?) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
-        storeOperator(try creating { try AdjointOperator(try operatorFrom(op)) }, out)
+    createOperator(out) {
+        try AdjointOperator(try operatorFrom(op))
     }
 }
 
 @_cdecl("ik_linop_create_normal")
 public func ikLinopCreateNormal(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ op: OpaquePointer?) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
-        storeOperator(try creating { try NormalOperator(try operatorFrom(op)) }, out)
+    createOperator(out) {
+        try NormalOperator(try operatorFrom(op))
     }
 }
 

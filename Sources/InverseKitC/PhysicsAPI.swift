@@ -15,8 +15,7 @@ private func anglesFrom(_ angles: UnsafePointer<Double>?, _ count: Int64) throws
 public func ikLinopCreateConvolution(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ndim: Int32,
                                      _ shape: UnsafePointer<Int64>?, _ kernel: UnsafePointer<ik_array>?,
                                      _ boundary: Int32) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
+    createOperator(out) {
         let extents = try parseShape(ndim, shape, "shape", allowed: 1...3)
         let view = try ArrayView(kernel, name: "kernel")
         try view.requireReal()
@@ -24,11 +23,8 @@ public func ikLinopCreateConvolution(_ out: UnsafeMutablePointer<OpaquePointer?>
             throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid boundary: expected 0 (periodic), 1 (same) or 2 (valid), got \(boundary)")
         }
         let values = try readReals(view)
-        let op = try creating {
-            try ConvolutionOperator(shape: extents, kernel: values, kernelShape: view.shape, boundary: mode,
-                                    precision: view.type.precision)
-        }
-        storeOperator(op, out)
+        return try ConvolutionOperator(shape: extents, kernel: values, kernelShape: view.shape, boundary: mode,
+                                       precision: view.type.precision)
     }
 }
 
@@ -36,8 +32,7 @@ public func ikLinopCreateConvolution(_ out: UnsafeMutablePointer<OpaquePointer?>
 public func ikLinopCreateFourier(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ndim: Int32,
                                  _ shape: UnsafePointer<Int64>?, _ dtype: ik_dtype, _ mask: UnsafePointer<ik_array>?,
                                  _ coilMaps: UnsafePointer<ik_array>?, _ centered: Int32) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
+    createOperator(out) {
         let extents = try parseShape(ndim, shape, "shape", allowed: 2...3)
         let type = try parseDType(dtype, "dtype")
         guard type.isComplex else {
@@ -62,11 +57,8 @@ public func ikLinopCreateFourier(_ out: UnsafeMutablePointer<OpaquePointer?>?, _
             coils = view.shape[0]
             coilValues = try readReals(view)
         }
-        let op = try creating {
-            try FourierOperator(shape: extents, mask: maskValues, coilMaps: coilValues, coils: coils,
-                                centered: centered != 0, precision: type.precision)
-        }
-        storeOperator(op, out)
+        return try FourierOperator(shape: extents, mask: maskValues, coilMaps: coilValues, coils: coils,
+                                   centered: centered != 0, precision: type.precision)
     }
 }
 
@@ -74,17 +66,13 @@ public func ikLinopCreateFourier(_ out: UnsafeMutablePointer<OpaquePointer?>?, _
 public func ikLinopCreateSuperResolution(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ndim: Int32,
                                          _ shape: UnsafePointer<Int64>?, _ kernel: UnsafePointer<ik_array>?,
                                          _ factor: Int32) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
+    createOperator(out) {
         let extents = try parseShape(ndim, shape, "shape", allowed: 2...3)
         let view = try ArrayView(kernel, name: "kernel")
         try view.requireReal()
         let values = try readReals(view)
-        let op = try creating {
-            try SuperResolutionOperator(shape: extents, kernel: values, kernelShape: view.shape, factor: Int(factor),
-                                        precision: view.type.precision)
-        }
-        storeOperator(op, out)
+        return try SuperResolutionOperator(shape: extents, kernel: values, kernelShape: view.shape, factor: Int(factor),
+                                           precision: view.type.precision)
     }
 }
 
@@ -92,8 +80,7 @@ public func ikLinopCreateSuperResolution(_ out: UnsafeMutablePointer<OpaquePoint
 public func ikLinopCreateRadon(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ rows: Int64, _ columns: Int64,
                                _ angles: UnsafePointer<Double>?, _ angleCount: Int64, _ detectors: Int64,
                                _ spacing: Double, _ slices: Int64, _ dtype: ik_dtype, _ threads: Int32) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
+    createOperator(out) {
         guard rows >= 1, columns >= 1, rows < 1 << 31, columns < 1 << 31 else {
             throw CAPIError(IK_ERR_SHAPE, "Invalid image shape (\(rows), \(columns)): extents must be 1 to 2^31 - 1")
         }
@@ -103,16 +90,12 @@ public func ikLinopCreateRadon(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ r
         guard slices >= 0, slices < 1 << 31 else {
             throw CAPIError(IK_ERR_SHAPE, "Invalid slices: expected 0 (2-D) to 2^31 - 1, got \(slices)")
         }
-        let type = try parseDType(dtype, "dtype")
-        try ArrayViewChecks.requireReal(type, "dtype")
+        let type = try parseDType(dtype, "dtype", realOnly: true)
         let list = try anglesFrom(angles, angleCount)
-        let op = try creating {
-            let geometry = try ParallelBeamGeometry(rows: Int(rows), columns: Int(columns), angles: list,
-                                                    detectors: detectors == 0 ? nil : Int(detectors), spacing: spacing)
-            return try RadonOperator(geometry: geometry, slices: slices == 0 ? nil : Int(slices),
-                                     precision: type.precision, threads: Int(threads))
-        }
-        storeOperator(op, out)
+        let geometry = try ParallelBeamGeometry(rows: Int(rows), columns: Int(columns), angles: list,
+                                                detectors: detectors == 0 ? nil : Int(detectors), spacing: spacing)
+        return try RadonOperator(geometry: geometry, slices: slices == 0 ? nil : Int(slices),
+                                 precision: type.precision, threads: Int(threads))
     }
 }
 
@@ -151,13 +134,5 @@ public func ikFBP(_ sinogram: UnsafePointer<ik_array>?, _ angles: UnsafePointer<
             for (i, v) in result.enumerated() { p[i] = Float(v) }
         }
         target.writeBack()
-    }
-}
-
-enum ArrayViewChecks {
-    static func requireReal(_ type: ScalarType, _ name: String) throws {
-        guard type.isReal else {
-            throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE, "Invalid \(name): expected float32 or float64, got \(type)")
-        }
     }
 }

@@ -15,9 +15,7 @@ public final class DiagonalOperator: LinearOperator {
         guard diagonal.count == count * kind.components else {
             throw InverseKitError(.shape, "Invalid diagonal: expected \(count * kind.components) reals, got \(diagonal.count)")
         }
-        if let bad = diagonal.firstIndex(where: { !$0.isFinite }) {
-            throw InverseKitError(.notFinite, "Invalid diagonal: element \(bad / kind.components) is not finite")
-        }
+        try requireFinite(diagonal, "diagonal", components: kind.components)
         values = try AlignedBuffer(reals: diagonal, precision: dataType.precision)
         self.diagonalType = kind
         try super.init(inputShape: shape, outputShape: shape, inputType: dataType, outputType: dataType)

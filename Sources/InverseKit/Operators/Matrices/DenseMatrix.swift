@@ -19,9 +19,7 @@ public final class DenseMatrixOperator: LinearOperator {
         guard entries.count == count * type.components else {
             throw InverseKitError(.shape, "Invalid matrix: expected \(count * type.components) reals, got \(entries.count)")
         }
-        if let bad = entries.firstIndex(where: { !$0.isFinite }) {
-            throw InverseKitError(.notFinite, "Invalid matrix: entry \(bad / type.components) is not finite")
-        }
+        try requireFinite(entries, "matrix", item: "entry", components: type.components)
         storage = try AlignedBuffer(reals: entries, precision: type.precision)
         self.rows = rows
         self.columns = columns

@@ -28,9 +28,7 @@ public final class SparseCSROperator: LinearOperator {
         guard values.count == nnz * type.components else {
             throw InverseKitError(.shape, "Invalid values: expected \(nnz * type.components) reals, got \(values.count)")
         }
-        if let bad = values.firstIndex(where: { !$0.isFinite }) {
-            throw InverseKitError(.notFinite, "Invalid values: entry \(bad / type.components) is not finite")
-        }
+        try requireFinite(values, "values", item: "entry", components: type.components)
         self.values = try AlignedBuffer(reals: values, precision: type.precision)
         self.rows = rows
         self.columns = columns

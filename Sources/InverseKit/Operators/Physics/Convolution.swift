@@ -34,9 +34,7 @@ public final class ConvolutionOperator: LinearOperator {
         guard kernel.count == kernelCount else {
             throw InverseKitError(.shape, "Invalid kernel: expected \(kernelCount) values, got \(kernel.count)")
         }
-        if let bad = kernel.firstIndex(where: { !$0.isFinite }) {
-            throw InverseKitError(.notFinite, "Invalid kernel: element \(bad) is \(kernel[bad])")
-        }
+        try requireFinite(kernel, "kernel")
         var grid: [Int] = [], output: [Int] = [], start: [Int] = []
         for (n, k) in zip(shape, kernelShape) {
             switch boundary {
@@ -77,7 +75,7 @@ public final class ConvolutionOperator: LinearOperator {
         let placed = try AlignedBuffer<Double>(count: gridCount)
         placed.pointer.update(from: values, count: gridCount)
         // Transform in double, then store in the operator's precision with 1/N folded in.
-        let doublePlan = try FFTPlan(shape: grid, kind: .real, precision: .double)
+        let doublePlan = precision == .double ? plan : try FFTPlan(shape: grid, kind: .real, precision: .double)
         let out = try AlignedBuffer<Double>(count: 2 * doublePlan.spectrumCount)
         doublePlan.forward(UnsafeMutableRawPointer(placed.pointer), UnsafeMutableRawPointer(out.pointer))
         let scale = 1 / Double(gridCount)

@@ -20,9 +20,7 @@ public enum FilteredBackProjection {
         guard sinogram.count == angles * bins else {
             throw InverseKitError(.shape, "Invalid sinogram: expected (\(angles), \(bins)) values, got \(sinogram.count)")
         }
-        if let bad = sinogram.firstIndex(where: { !$0.isFinite }) {
-            throw InverseKitError(.notFinite, "Invalid sinogram: element \(bad) is \(sinogram[bad])")
-        }
+        try requireFinite(sinogram, "sinogram")
         // Enough margin for every pixel's ray: half the image diagonal beyond half the detector.
         let reach = (Double(g.rows) * Double(g.rows) + Double(g.columns) * Double(g.columns)).squareRoot() / 2 / g.spacing
         let margin = max(0, Int((reach - Double(bins) / 2).rounded(.up)) + 2)
@@ -40,9 +38,10 @@ public enum FilteredBackProjection {
         return image
     }
 
-    /// The frequency response on `size` points (FFT order): the DFT of the spatial ramp
+    /// The frequency response on the plan's `size` points (FFT order): the DFT of the spatial ramp
     /// h[0] = 1/4, h[n odd] = -1/(pi n)^2, h[n even] = 0 (periodically), times the window.
-    static func response(size: Int, filter: Filter) throws -> [Double] {
+    static func response(plan: FFTPlan, filter: Filter) throws -> [Double] {
+        let size = plan.count
         guard size % 2 == 0 else { throw InverseKitError(.internalError, "the ramp filter needs an even length") }
         var h = [Double](repeating: 0, count: size)
         h[0] = 0.25
@@ -50,7 +49,6 @@ public enum FilteredBackProjection {
             let distance = Double(min(n, size - n))
             h[n] = -1 / (Double.pi * distance * Double.pi * distance)
         }
-        let plan = try FFTPlan(shape: [size], kind: .real, precision: .double)
         let spectrum = try AlignedBuffer<Double>(count: 2 * plan.spectrumCount)
         try h.withUnsafeMutableBytes { raw in
             guard let base = raw.baseAddress else { throw InverseKitError(.internalError, "empty filter") }
@@ -84,8 +82,8 @@ public enum FilteredBackProjection {
         let width = bins + 2 * margin
         // Even, and long enough that the circular convolution does not fold the margins back.
         let size = 2 * FFTPlan.fastSize(max(32, width))
-        let h = try response(size: size, filter: filter)
         let plan = try FFTPlan(shape: [size], kind: .real, precision: .double)
+        let h = try response(plan: plan, filter: filter)
         let row = try AlignedBuffer<Double>(count: size)
         let spectrum = try AlignedBuffer<Double>(count: 2 * plan.spectrumCount)
         var out = [Double](repeating: 0, count: angles * width)

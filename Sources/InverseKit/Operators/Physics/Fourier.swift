@@ -44,9 +44,7 @@ public final class FourierOperator: LinearOperator {
             guard coilMaps.count == coils * count * 2 else {
                 throw InverseKitError(.shape, "Invalid coil maps: expected shape (\(coils), \(shape.map(String.init).joined(separator: ", ")))")
             }
-            if let bad = coilMaps.firstIndex(where: { !$0.isFinite }) {
-                throw InverseKitError(.notFinite, "Invalid coil maps: element \(bad / 2) is not finite")
-            }
+            try requireFinite(coilMaps, "coil maps", components: 2)
         }
         plan = try FFTPlan(shape: shape, kind: .complex, precision: precision)
         self.mask = try maskValues.map { try AlignedBuffer(reals: $0, precision: precision) }

@@ -20,9 +20,7 @@ public struct ParallelBeamGeometry: Sendable, Equatable {
             throw InverseKitError(.shape, "Invalid image shape (\(rows), \(columns)): extents must be >= 1")
         }
         guard !angles.isEmpty else { throw InverseKitError(.invalidArgument, "Invalid angles: at least one angle is needed") }
-        if let bad = angles.firstIndex(where: { !$0.isFinite }) {
-            throw InverseKitError(.notFinite, "Invalid angles: angle \(bad) is \(angles[bad])")
-        }
+        try requireFinite(angles, "angles", item: "angle")
         guard spacing.isFinite, spacing > 0 else {
             throw InverseKitError(.invalidArgument, "Invalid detector spacing: expected a finite value > 0, got \(spacing)")
         }
