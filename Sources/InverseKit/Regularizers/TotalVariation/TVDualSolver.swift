@@ -14,7 +14,7 @@ import Darwin
 ///   1. each thread sweeps its slab plane by plane, computing x(r) one plane ahead into a two-plane
 ///      ring and taking the dual step on the plane behind it, so x never goes to memory.
 /// The duality gap is evaluated every `checkInterval` iterations in two more phases.
-final class TVDualSolver<T: BinaryFloatingPoint & SIMDScalar, N: TVPixelNorm> {
+final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
     let grid: TVGrid
     let y: UnsafePointer<T>
     let weights: UnsafeMutablePointer<T>?

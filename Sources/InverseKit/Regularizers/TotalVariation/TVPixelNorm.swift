@@ -8,22 +8,9 @@ protocol TVPixelNorm {
     /// Projection onto the dual ball of radius `bound` (>= 0).
     static func project<T: BinaryFloatingPoint>(_ v0: inout T, _ v1: inout T, bound: T)
     static func project<T: BinaryFloatingPoint>(_ v0: inout T, _ v1: inout T, _ v2: inout T, bound: T)
-    /// The same projection on SIMD lanes (one pixel per lane).
-    static func project<T: BinaryFloatingPoint & SIMDScalar>(_ v0: inout SIMD8<T>, _ v1: inout SIMD8<T>, bound: SIMD8<T>)
-}
-
-/// Lane-wise max and min written out so that they inline into the caller's loop (the standard
-/// library's pointwiseMax is an out-of-line call per use).
-@inline(__always)
-func laneMax<T: BinaryFloatingPoint & SIMDScalar>(_ a: SIMD8<T>, _ b: SIMD8<T>) -> SIMD8<T> {
-    SIMD8(a[0] > b[0] ? a[0] : b[0], a[1] > b[1] ? a[1] : b[1], a[2] > b[2] ? a[2] : b[2], a[3] > b[3] ? a[3] : b[3],
-          a[4] > b[4] ? a[4] : b[4], a[5] > b[5] ? a[5] : b[5], a[6] > b[6] ? a[6] : b[6], a[7] > b[7] ? a[7] : b[7])
-}
-
-@inline(__always)
-func laneMin<T: BinaryFloatingPoint & SIMDScalar>(_ a: SIMD8<T>, _ b: SIMD8<T>) -> SIMD8<T> {
-    SIMD8(a[0] < b[0] ? a[0] : b[0], a[1] < b[1] ? a[1] : b[1], a[2] < b[2] ? a[2] : b[2], a[3] < b[3] ? a[3] : b[3],
-          a[4] < b[4] ? a[4] : b[4], a[5] < b[5] ? a[5] : b[5], a[6] < b[6] ? a[6] : b[6], a[7] < b[7] ? a[7] : b[7])
+    /// The same on lanes (one pixel per lane).
+    static func norm<V: LaneVector>(_ g0: V, _ g1: V) -> V
+    static func project<V: LaneVector>(_ v0: inout V, _ v1: inout V, bound: V)
 }
 
 /// Euclidean norm per pixel; its dual ball is the Euclidean ball.
@@ -56,9 +43,11 @@ enum IsotropicNorm: TVPixelNorm {
     }
 
     @inline(__always)
-    static func project<T: BinaryFloatingPoint & SIMDScalar>(_ v0: inout SIMD8<T>, _ v1: inout SIMD8<T>, bound: SIMD8<T>) {
-        let length = (v0 * v0 + v1 * v1).squareRoot()
-        let scale = bound / laneMax(laneMax(length, bound), SIMD8(repeating: T.leastNormalMagnitude))
+    static func norm<V: LaneVector>(_ g0: V, _ g1: V) -> V { V.hypot(g0, g1) }
+
+    @inline(__always)
+    static func project<V: LaneVector>(_ v0: inout V, _ v1: inout V, bound: V) {
+        let scale = V.discScale(v0, v1, bound: bound)
         v0 *= scale
         v1 *= scale
     }
@@ -86,8 +75,11 @@ enum AnisotropicNorm: TVPixelNorm {
     }
 
     @inline(__always)
-    static func project<T: BinaryFloatingPoint & SIMDScalar>(_ v0: inout SIMD8<T>, _ v1: inout SIMD8<T>, bound: SIMD8<T>) {
-        v0 = laneMin(laneMax(v0, -bound), bound)
-        v1 = laneMin(laneMax(v1, -bound), bound)
+    static func norm<V: LaneVector>(_ g0: V, _ g1: V) -> V { g0.magnitude + g1.magnitude }
+
+    @inline(__always)
+    static func project<V: LaneVector>(_ v0: inout V, _ v1: inout V, bound: V) {
+        v0 = V.minimum(V.maximum(v0, -bound), bound)
+        v1 = V.minimum(V.maximum(v1, -bound), bound)
     }
 }

@@ -2,19 +2,16 @@
 /// is one fused pass over it. Missing neighbours at the Neumann boundary are expressed without
 /// branches in the inner loop: a missing previous dual row is a row of zeros (its differences
 /// vanish), a missing next primal row is the row itself (its forward difference is zero).
-enum TVRowKernels<T: BinaryFloatingPoint & SIMDScalar> {
+enum TVRowKernels<T: LaneScalar> {
     typealias Row = UnsafeMutablePointer<T>
     /// Eight pixels per step: two SSE registers of Float, four of Double, so several independent
     /// square roots and divisions are in flight.
-    typealias Lanes = SIMD8<T>
+    typealias Lanes = T.Lanes
+    static var width: Int { 8 }
 
-    @inline(__always) static func load(_ p: Row, _ k: Int) -> Lanes {
-        UnsafeRawPointer(p + k).loadUnaligned(as: Lanes.self)
-    }
+    @inline(__always) static func load(_ p: Row, _ k: Int) -> Lanes { Lanes.load(p + k) }
 
-    @inline(__always) static func store(_ v: Lanes, _ p: Row, _ k: Int) {
-        UnsafeMutableRawPointer(p + k).storeBytes(of: v, as: Lanes.self)
-    }
+    @inline(__always) static func store(_ v: Lanes, _ p: Row, _ k: Int) { v.store(to: p + k) }
 
     /// The dual components that meet at one row: axis 0 at this plane and the previous one, the
     /// middle axis (3-D only) at this row and the previous one, and the contiguous axis.
@@ -48,10 +45,10 @@ enum TVRowKernels<T: BinaryFloatingPoint & SIMDScalar> {
             x[0] = Swift.min(Swift.max(y[0] + p.axis0[0] - p.axis0Previous[0] + p.last[0], lower), upper)
             var k = 1
             let lo = Lanes(repeating: lower), hi = Lanes(repeating: upper)
-            while k + Lanes.scalarCount <= count {
+            while k + width <= count {
                 let d = load(p.axis0, k) - load(p.axis0Previous, k) + load(p.last, k) - load(p.last, k - 1)
-                store(laneMin(laneMax(load(y, k) + d, lo), hi), x, k)
-                k += Lanes.scalarCount
+                store(Lanes.minimum(Lanes.maximum(load(y, k) + d, lo), hi), x, k)
+                k += width
             }
             for k in k..<count {
                 let d = p.axis0[k] - p.axis0Previous[k] + p.last[k] - p.last[k - 1]
@@ -67,7 +64,41 @@ enum TVRowKernels<T: BinaryFloatingPoint & SIMDScalar> {
     static func certificateRow(y: Row, dual p: DualRows, count: Int, lower: T, upper: T,
                                into x: Row) -> (fidelity: Double, dual: Double) {
         var fidelity = 0.0, dual = 0.0
-        for k in 0..<count {
+        var k = 0
+        if p.middle == nil {
+            // 2-D: lanes from k = 1 (k = 0 has no left neighbour), widened to Double to sum.
+            k = 1
+            let lo = Lanes(repeating: lower), hi = Lanes(repeating: upper)
+            var fidelityLanes = DoubleLanes(repeating: 0), dualLanes = DoubleLanes(repeating: 0)
+            while k + width <= count {
+                let d = load(p.axis0, k) - load(p.axis0Previous, k) + load(p.last, k) - load(p.last, k - 1)
+                let yk = load(y, k)
+                let z = yk + d
+                let xk = Lanes.minimum(Lanes.maximum(z, lo), hi)
+                store(xk, x, k)
+                let dd = d.wide, yd = yk.wide, xd = xk.wide, zd = z.wide
+                let r = xd - yd, s = xd - zd
+                fidelityLanes += r * r
+                let cross: DoubleLanes = (yd + yd) * dd
+                dualLanes += s * s - dd * dd - cross
+                k += width
+            }
+            fidelity = 0.5 * fidelityLanes.sum()
+            dual = 0.5 * dualLanes.sum()
+            // The scalar loop below finishes the row and takes pixel 0.
+            let head = certificateScalar(y: y, dual: p, range: 0..<1, lower: lower, upper: upper, into: x)
+            fidelity += head.fidelity
+            dual += head.dual
+        }
+        let tail = certificateScalar(y: y, dual: p, range: k..<count, lower: lower, upper: upper, into: x)
+        return (fidelity + tail.fidelity, dual + tail.dual)
+    }
+
+    @inline(__always)
+    private static func certificateScalar(y: Row, dual p: DualRows, range: Range<Int>, lower: T, upper: T,
+                                          into x: Row) -> (fidelity: Double, dual: Double) {
+        var fidelity = 0.0, dual = 0.0
+        for k in range {
             var d = divergence(p, k)
             if let mid = p.middle, let midPrev = p.middlePrevious { d += mid[k] - midPrev[k] }
             let yk = y[k]
@@ -115,20 +146,22 @@ enum TVRowKernels<T: BinaryFloatingPoint & SIMDScalar> {
         } else {
             let inner = count - 1
             var k = 0
-            var lanes = Lanes()
+            var lanes = Lanes(repeating: 0)
             let tauV = Lanes(repeating: tau), betaV = Lanes(repeating: beta), lambdaV = Lanes(repeating: lambda)
-            while k + Lanes.scalarCount <= inner {
+            while k + width <= inner {
                 let xk = load(xRow, k)
                 let a = load(b0, k), b = load(bLast, k), o0 = load(q0, k), o1 = load(qLast, k)
                 var v0 = a + tauV * (load(nextPlane, k) - xk)
                 var v1 = b + tauV * (load(xRow, k + 1) - xk)
                 N.project(&v0, &v1, bound: lambdaV * load(weights, k))
-                lanes += (v0 - a) * (v0 - o0) + (v1 - b) * (v1 - o1)
+                let step0: Lanes = (v0 - a) * (v0 - o0)
+                let step1: Lanes = (v1 - b) * (v1 - o1)
+                lanes += step0 + step1
                 store(v0 + betaV * (v0 - o0), r0, k)
                 store(v1 + betaV * (v1 - o1), rLast, k)
                 store(v0, q0, k)
                 store(v1, qLast, k)
-                k += Lanes.scalarCount
+                k += width
             }
             restart += lanes.sum()
             for k in k..<inner {
@@ -166,7 +199,18 @@ enum TVRowKernels<T: BinaryFloatingPoint & SIMDScalar> {
     static func valueRow<N: TVPixelNorm>(_: N.Type, xRow: Row, nextPlane: Row, nextRow: Row?,
                                          weights: Row, count: Int) -> Double {
         var sum = 0.0
-        for k in 0..<count {
+        var k = 0
+        if nextRow == nil {
+            var lanes = DoubleLanes(repeating: 0)
+            while k + width < count {
+                let xk = load(xRow, k)
+                let norm: Lanes = N.norm(load(nextPlane, k) - xk, load(xRow, k + 1) - xk)
+                lanes += (load(weights, k) * norm).wide
+                k += width
+            }
+            sum = lanes.sum()
+        }
+        for k in k..<count {
             let xk = xRow[k]
             let g0 = nextPlane[k] - xk
             let gLast = k + 1 < count ? xRow[k + 1] - xk : 0

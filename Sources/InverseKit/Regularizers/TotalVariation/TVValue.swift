@@ -1,5 +1,5 @@
 /// TV(x) = sum_i w_i |(D x)_i| with the grid's discretisation.
-enum TVValue<T: BinaryFloatingPoint & SIMDScalar, N: TVPixelNorm> {
+enum TVValue<T: LaneScalar, N: TVPixelNorm> {
     /// The sum over the planes in `slab` (rows of the plane after the slab are read, not summed).
     static func slabValue(x: UnsafeMutablePointer<T>, grid: TVGrid, weights: UnsafeMutablePointer<T>?,
                           ones: UnsafeMutablePointer<T>, slab: Range<Int>) -> Double {

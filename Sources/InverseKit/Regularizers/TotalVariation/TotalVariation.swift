@@ -128,7 +128,7 @@ public enum TotalVariation {
 
     // MARK: Concrete dispatch (keeps the kernels specialised for Float and Double)
 
-    private static func solve<S: BinaryFloatingPoint & SIMDScalar>(
+    private static func solve<S: LaneScalar>(
         _: S.Type, _ y: UnsafeRawPointer, _ weights: UnsafeRawPointer?, _ x: UnsafeMutableRawPointer,
         _ dual: UnsafeMutableRawPointer?, _ grid: TVGrid, _ options: TVOptions, _ warmStart: Bool
     ) throws -> TVInfo {
@@ -142,7 +142,7 @@ public enum TotalVariation {
         }
     }
 
-    private static func run<S: BinaryFloatingPoint & SIMDScalar, N: TVPixelNorm>(
+    private static func run<S: LaneScalar, N: TVPixelNorm>(
         _: N.Type, _ grid: TVGrid, _ y: UnsafePointer<S>, _ weights: UnsafeMutablePointer<S>?, _ options: TVOptions,
         _ x: UnsafeMutablePointer<S>, _ dual: UnsafeMutablePointer<S>?, _ warmStart: Bool
     ) throws -> TVInfo {
@@ -162,7 +162,7 @@ public enum TotalVariation {
         return solver.solve(warmStart: warmStart)
     }
 
-    private static func evaluate<S: BinaryFloatingPoint & SIMDScalar>(
+    private static func evaluate<S: LaneScalar>(
         _: S.Type, _ x: UnsafeRawPointer, _ weights: UnsafeRawPointer?, _ grid: TVGrid, _ norm: TVNorm
     ) throws -> Double {
         let xS = UnsafeMutableRawPointer(mutating: x).assumingMemoryBound(to: S.self)

@@ -1,0 +1,213 @@
+/// Eight lanes of Float or Double for hot loops that are generic over the precision.
+///
+/// Arithmetic on `SIMD8<T>` with a generic `T` resolves to the standard library's per-lane
+/// fallbacks, because its packed fast paths are overloads on the concrete types; after
+/// specialisation those leave scalar divisions, libm square roots and per-lane branches in the
+/// loop. Kernels are therefore written against this protocol. On x86-64 its two conformances are
+/// SSE2 intrinsics (the baseline every x86-64 processor has), so a specialised kernel compiles to
+/// packed instructions whatever the optimiser decides; elsewhere they use the concrete SIMD types.
+protocol LaneVector {
+    associatedtype Scalar: BinaryFloatingPoint & SIMDScalar
+    init(repeating value: Scalar)
+    /// Eight consecutive values from `p` (any alignment).
+    static func load(_ p: UnsafePointer<Scalar>) -> Self
+    func store(to p: UnsafeMutablePointer<Scalar>)
+    static func + (a: Self, b: Self) -> Self
+    static func - (a: Self, b: Self) -> Self
+    static func * (a: Self, b: Self) -> Self
+    static func / (a: Self, b: Self) -> Self
+    static prefix func - (a: Self) -> Self
+    static func minimum(_ a: Self, _ b: Self) -> Self
+    static func maximum(_ a: Self, _ b: Self) -> Self
+    /// sqrt(a^2 + b^2). Taking the root of a sum of squares (never negative) is what lets the
+    /// compiler use the packed square root without a libm fallback for negative inputs.
+    static func hypot(_ a: Self, _ b: Self) -> Self
+    var magnitude: Self { get }
+    /// bound / max(sqrt(a^2 + b^2), bound), with 0 for a zero bound: the factor that projects
+    /// (a, b) onto the disc of radius `bound` (>= 0).
+    static func discScale(_ a: Self, _ b: Self, bound: Self) -> Self
+    func sum() -> Scalar
+    /// The lanes in Double, for sums that must not lose precision.
+    var wide: DoubleLanes { get }
+}
+
+extension LaneVector {
+    @inline(__always) static func += (a: inout Self, b: Self) { a = a + b }
+    @inline(__always) static func *= (a: inout Self, b: Self) { a = a * b }
+}
+
+/// A scalar type with its lane vector.
+protocol LaneScalar: BinaryFloatingPoint & SIMDScalar {
+    associatedtype Lanes: LaneVector where Lanes.Scalar == Self
+}
+
+extension Float: LaneScalar { typealias Lanes = FloatLanes }
+extension Double: LaneScalar { typealias Lanes = DoubleLanes }
+
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+
+/// Two SSE registers of four Floats.
+struct FloatLanes: LaneVector {
+    var lo: SIMD4<Float>
+    var hi: SIMD4<Float>
+    @inline(__always) init(_ lo: SIMD4<Float>, _ hi: SIMD4<Float>) { self.lo = lo; self.hi = hi }
+    @inline(__always) init(repeating value: Float) { lo = SIMD4(repeating: value); hi = lo }
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> FloatLanes {
+        FloatLanes(_mm_loadu_ps(p), _mm_loadu_ps(p + 4))
+    }
+    @inline(__always) func store(to p: UnsafeMutablePointer<Float>) {
+        _mm_storeu_ps(p, lo)
+        _mm_storeu_ps(p + 4, hi)
+    }
+    @inline(__always) static func + (a: FloatLanes, b: FloatLanes) -> FloatLanes {
+        FloatLanes(_mm_add_ps(a.lo, b.lo), _mm_add_ps(a.hi, b.hi))
+    }
+    @inline(__always) static func - (a: FloatLanes, b: FloatLanes) -> FloatLanes {
+        FloatLanes(_mm_sub_ps(a.lo, b.lo), _mm_sub_ps(a.hi, b.hi))
+    }
+    @inline(__always) static func * (a: FloatLanes, b: FloatLanes) -> FloatLanes {
+        FloatLanes(_mm_mul_ps(a.lo, b.lo), _mm_mul_ps(a.hi, b.hi))
+    }
+    @inline(__always) static func / (a: FloatLanes, b: FloatLanes) -> FloatLanes {
+        FloatLanes(_mm_div_ps(a.lo, b.lo), _mm_div_ps(a.hi, b.hi))
+    }
+    @inline(__always) static prefix func - (a: FloatLanes) -> FloatLanes { FloatLanes(repeating: 0) - a }
+    @inline(__always) static func minimum(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes {
+        FloatLanes(_mm_min_ps(a.lo, b.lo), _mm_min_ps(a.hi, b.hi))
+    }
+    @inline(__always) static func maximum(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes {
+        FloatLanes(_mm_max_ps(a.lo, b.lo), _mm_max_ps(a.hi, b.hi))
+    }
+    @inline(__always) static func hypot(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes {
+        let s = a * a + b * b
+        return FloatLanes(_mm_sqrt_ps(s.lo), _mm_sqrt_ps(s.hi))
+    }
+    @inline(__always) var magnitude: FloatLanes { FloatLanes.maximum(self, -self) }
+    @inline(__always) static func discScale(_ a: FloatLanes, _ b: FloatLanes, bound: FloatLanes) -> FloatLanes {
+        bound / maximum(maximum(hypot(a, b), bound), FloatLanes(repeating: Float.leastNormalMagnitude))
+    }
+    @inline(__always) func sum() -> Float { (lo + hi).sum() }
+    @inline(__always) var wide: DoubleLanes {
+        DoubleLanes(_mm_cvtps_pd(lo), _mm_cvtps_pd(_mm_movehl_ps(lo, lo)),
+                    _mm_cvtps_pd(hi), _mm_cvtps_pd(_mm_movehl_ps(hi, hi)))
+    }
+}
+
+/// Four SSE registers of two Doubles.
+struct DoubleLanes: LaneVector {
+    var a: SIMD2<Double>
+    var b: SIMD2<Double>
+    var c: SIMD2<Double>
+    var d: SIMD2<Double>
+    @inline(__always) init(_ a: SIMD2<Double>, _ b: SIMD2<Double>, _ c: SIMD2<Double>, _ d: SIMD2<Double>) {
+        self.a = a; self.b = b; self.c = c; self.d = d
+    }
+    @inline(__always) init(repeating value: Double) { a = SIMD2(repeating: value); b = a; c = a; d = a }
+    @inline(__always) static func load(_ p: UnsafePointer<Double>) -> DoubleLanes {
+        DoubleLanes(_mm_loadu_pd(p), _mm_loadu_pd(p + 2), _mm_loadu_pd(p + 4), _mm_loadu_pd(p + 6))
+    }
+    @inline(__always) func store(to p: UnsafeMutablePointer<Double>) {
+        _mm_storeu_pd(p, a)
+        _mm_storeu_pd(p + 2, b)
+        _mm_storeu_pd(p + 4, c)
+        _mm_storeu_pd(p + 6, d)
+    }
+    @inline(__always) static func + (x: DoubleLanes, y: DoubleLanes) -> DoubleLanes {
+        DoubleLanes(_mm_add_pd(x.a, y.a), _mm_add_pd(x.b, y.b), _mm_add_pd(x.c, y.c), _mm_add_pd(x.d, y.d))
+    }
+    @inline(__always) static func - (x: DoubleLanes, y: DoubleLanes) -> DoubleLanes {
+        DoubleLanes(_mm_sub_pd(x.a, y.a), _mm_sub_pd(x.b, y.b), _mm_sub_pd(x.c, y.c), _mm_sub_pd(x.d, y.d))
+    }
+    @inline(__always) static func * (x: DoubleLanes, y: DoubleLanes) -> DoubleLanes {
+        DoubleLanes(_mm_mul_pd(x.a, y.a), _mm_mul_pd(x.b, y.b), _mm_mul_pd(x.c, y.c), _mm_mul_pd(x.d, y.d))
+    }
+    @inline(__always) static func / (x: DoubleLanes, y: DoubleLanes) -> DoubleLanes {
+        DoubleLanes(_mm_div_pd(x.a, y.a), _mm_div_pd(x.b, y.b), _mm_div_pd(x.c, y.c), _mm_div_pd(x.d, y.d))
+    }
+    @inline(__always) static prefix func - (x: DoubleLanes) -> DoubleLanes { DoubleLanes(repeating: 0) - x }
+    @inline(__always) static func minimum(_ x: DoubleLanes, _ y: DoubleLanes) -> DoubleLanes {
+        DoubleLanes(_mm_min_pd(x.a, y.a), _mm_min_pd(x.b, y.b), _mm_min_pd(x.c, y.c), _mm_min_pd(x.d, y.d))
+    }
+    @inline(__always) static func maximum(_ x: DoubleLanes, _ y: DoubleLanes) -> DoubleLanes {
+        DoubleLanes(_mm_max_pd(x.a, y.a), _mm_max_pd(x.b, y.b), _mm_max_pd(x.c, y.c), _mm_max_pd(x.d, y.d))
+    }
+    @inline(__always) static func hypot(_ x: DoubleLanes, _ y: DoubleLanes) -> DoubleLanes {
+        let s = x * x + y * y
+        return DoubleLanes(_mm_sqrt_pd(s.a), _mm_sqrt_pd(s.b), _mm_sqrt_pd(s.c), _mm_sqrt_pd(s.d))
+    }
+    @inline(__always) var magnitude: DoubleLanes { DoubleLanes.maximum(self, -self) }
+    @inline(__always) func sum() -> Double { ((a + b) + (c + d)).sum() }
+    @inline(__always) static func discScale(_ a: DoubleLanes, _ b: DoubleLanes, bound: DoubleLanes) -> DoubleLanes {
+        bound / maximum(maximum(hypot(a, b), bound), DoubleLanes(repeating: Double.leastNormalMagnitude))
+    }
+    @inline(__always) var wide: DoubleLanes { self }
+}
+
+#else
+
+struct FloatLanes: LaneVector {
+    var v: SIMD8<Float>
+    @inline(__always) init(_ v: SIMD8<Float>) { self.v = v }
+    @inline(__always) init(repeating value: Float) { v = SIMD8(repeating: value) }
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> FloatLanes {
+        FloatLanes(UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self))
+    }
+    @inline(__always) func store(to p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+    }
+    @inline(__always) static func + (a: FloatLanes, b: FloatLanes) -> FloatLanes { FloatLanes(a.v + b.v) }
+    @inline(__always) static func - (a: FloatLanes, b: FloatLanes) -> FloatLanes { FloatLanes(a.v - b.v) }
+    @inline(__always) static func * (a: FloatLanes, b: FloatLanes) -> FloatLanes { FloatLanes(a.v * b.v) }
+    @inline(__always) static func / (a: FloatLanes, b: FloatLanes) -> FloatLanes { FloatLanes(a.v / b.v) }
+    @inline(__always) static prefix func - (a: FloatLanes) -> FloatLanes { FloatLanes(-a.v) }
+    @inline(__always) static func minimum(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes {
+        FloatLanes(a.v.replacing(with: b.v, where: b.v .< a.v))
+    }
+    @inline(__always) static func maximum(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes {
+        FloatLanes(a.v.replacing(with: b.v, where: a.v .< b.v))
+    }
+    @inline(__always) static func hypot(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes {
+        FloatLanes((a.v * a.v + b.v * b.v).squareRoot())
+    }
+    @inline(__always) var magnitude: FloatLanes { FloatLanes.maximum(self, -self) }
+    @inline(__always) func sum() -> Float { v.sum() }
+    @inline(__always) static func discScale(_ a: FloatLanes, _ b: FloatLanes, bound: FloatLanes) -> FloatLanes {
+        bound / maximum(maximum(hypot(a, b), bound), FloatLanes(repeating: Float.leastNormalMagnitude))
+    }
+    @inline(__always) var wide: DoubleLanes { DoubleLanes(SIMD8<Double>(v)) }
+}
+
+struct DoubleLanes: LaneVector {
+    var v: SIMD8<Double>
+    @inline(__always) init(_ v: SIMD8<Double>) { self.v = v }
+    @inline(__always) init(repeating value: Double) { v = SIMD8(repeating: value) }
+    @inline(__always) static func load(_ p: UnsafePointer<Double>) -> DoubleLanes {
+        DoubleLanes(UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Double>.self))
+    }
+    @inline(__always) func store(to p: UnsafeMutablePointer<Double>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Double>.self)
+    }
+    @inline(__always) static func + (a: DoubleLanes, b: DoubleLanes) -> DoubleLanes { DoubleLanes(a.v + b.v) }
+    @inline(__always) static func - (a: DoubleLanes, b: DoubleLanes) -> DoubleLanes { DoubleLanes(a.v - b.v) }
+    @inline(__always) static func * (a: DoubleLanes, b: DoubleLanes) -> DoubleLanes { DoubleLanes(a.v * b.v) }
+    @inline(__always) static func / (a: DoubleLanes, b: DoubleLanes) -> DoubleLanes { DoubleLanes(a.v / b.v) }
+    @inline(__always) static prefix func - (a: DoubleLanes) -> DoubleLanes { DoubleLanes(-a.v) }
+    @inline(__always) static func minimum(_ a: DoubleLanes, _ b: DoubleLanes) -> DoubleLanes {
+        DoubleLanes(a.v.replacing(with: b.v, where: b.v .< a.v))
+    }
+    @inline(__always) static func maximum(_ a: DoubleLanes, _ b: DoubleLanes) -> DoubleLanes {
+        DoubleLanes(a.v.replacing(with: b.v, where: a.v .< b.v))
+    }
+    @inline(__always) static func hypot(_ a: DoubleLanes, _ b: DoubleLanes) -> DoubleLanes {
+        DoubleLanes((a.v * a.v + b.v * b.v).squareRoot())
+    }
+    @inline(__always) var magnitude: DoubleLanes { DoubleLanes.maximum(self, -self) }
+    @inline(__always) func sum() -> Double { v.sum() }
+    @inline(__always) static func discScale(_ a: DoubleLanes, _ b: DoubleLanes, bound: DoubleLanes) -> DoubleLanes {
+        bound / maximum(maximum(hypot(a, b), bound), DoubleLanes(repeating: Double.leastNormalMagnitude))
+    }
+    @inline(__always) var wide: DoubleLanes { self }
+}
+
+#endif
