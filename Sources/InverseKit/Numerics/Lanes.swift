@@ -4,8 +4,10 @@
 /// fallbacks, because its packed fast paths are overloads on the concrete types; after
 /// specialisation those leave scalar divisions, libm square roots and per-lane branches in the
 /// loop. Kernels are therefore written against this protocol. On x86-64 its two conformances are
-/// SSE2 intrinsics (the baseline every x86-64 processor has), so a specialised kernel compiles to
-/// packed instructions whatever the optimiser decides; elsewhere they use the concrete SIMD types.
+/// intrinsics, so a specialised kernel compiles to packed instructions whatever the optimiser
+/// decides: AVX2 when the package is built for a processor that has it (INVERSEKIT_AVX2, see
+/// Package.swift), else SSE2, the baseline of every x86-64 processor. Elsewhere they use the
+/// concrete SIMD types.
 protocol LaneVector {
     associatedtype Scalar: BinaryFloatingPoint & SIMDScalar
     init(repeating value: Scalar)
@@ -44,7 +46,81 @@ protocol LaneScalar: BinaryFloatingPoint & SIMDScalar {
 extension Float: LaneScalar { typealias Lanes = FloatLanes }
 extension Double: LaneScalar { typealias Lanes = DoubleLanes }
 
-#if arch(x86_64)
+#if arch(x86_64) && INVERSEKIT_AVX2
+import _Builtin_intrinsics.intel
+
+/// One AVX register of eight Floats.
+struct FloatLanes: LaneVector {
+    var v: SIMD8<Float>
+    @inline(__always) init(_ v: SIMD8<Float>) { self.v = v }
+    @inline(__always) init(repeating value: Float) { v = SIMD8(repeating: value) }
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> FloatLanes { FloatLanes(_mm256_loadu_ps(p)) }
+    @inline(__always) func store(to p: UnsafeMutablePointer<Float>) { _mm256_storeu_ps(p, v) }
+    @inline(__always) static func + (a: FloatLanes, b: FloatLanes) -> FloatLanes { FloatLanes(_mm256_add_ps(a.v, b.v)) }
+    @inline(__always) static func - (a: FloatLanes, b: FloatLanes) -> FloatLanes { FloatLanes(_mm256_sub_ps(a.v, b.v)) }
+    @inline(__always) static func * (a: FloatLanes, b: FloatLanes) -> FloatLanes { FloatLanes(_mm256_mul_ps(a.v, b.v)) }
+    @inline(__always) static func / (a: FloatLanes, b: FloatLanes) -> FloatLanes { FloatLanes(_mm256_div_ps(a.v, b.v)) }
+    @inline(__always) static prefix func - (a: FloatLanes) -> FloatLanes { FloatLanes(repeating: 0) - a }
+    @inline(__always) static func minimum(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes { FloatLanes(_mm256_min_ps(a.v, b.v)) }
+    @inline(__always) static func maximum(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes { FloatLanes(_mm256_max_ps(a.v, b.v)) }
+    @inline(__always) static func hypot(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes {
+        FloatLanes(_mm256_sqrt_ps((a * a + b * b).v))
+    }
+    @inline(__always) var magnitude: FloatLanes { FloatLanes.maximum(self, -self) }
+    @inline(__always) static func discScale(_ a: FloatLanes, _ b: FloatLanes, bound: FloatLanes) -> FloatLanes {
+        bound / maximum(maximum(hypot(a, b), bound), FloatLanes(repeating: Float.leastNormalMagnitude))
+    }
+    @inline(__always) func sum() -> Float { v.sum() }
+    @inline(__always) var wide: DoubleLanes {
+        DoubleLanes(_mm256_cvtps_pd(v.lowHalf), _mm256_cvtps_pd(v.highHalf))
+    }
+}
+
+/// Two AVX registers of four Doubles.
+struct DoubleLanes: LaneVector {
+    var lo: SIMD4<Double>
+    var hi: SIMD4<Double>
+    @inline(__always) init(_ lo: SIMD4<Double>, _ hi: SIMD4<Double>) { self.lo = lo; self.hi = hi }
+    @inline(__always) init(repeating value: Double) { lo = SIMD4(repeating: value); hi = lo }
+    @inline(__always) static func load(_ p: UnsafePointer<Double>) -> DoubleLanes {
+        DoubleLanes(_mm256_loadu_pd(p), _mm256_loadu_pd(p + 4))
+    }
+    @inline(__always) func store(to p: UnsafeMutablePointer<Double>) {
+        _mm256_storeu_pd(p, lo)
+        _mm256_storeu_pd(p + 4, hi)
+    }
+    @inline(__always) static func + (a: DoubleLanes, b: DoubleLanes) -> DoubleLanes {
+        DoubleLanes(_mm256_add_pd(a.lo, b.lo), _mm256_add_pd(a.hi, b.hi))
+    }
+    @inline(__always) static func - (a: DoubleLanes, b: DoubleLanes) -> DoubleLanes {
+        DoubleLanes(_mm256_sub_pd(a.lo, b.lo), _mm256_sub_pd(a.hi, b.hi))
+    }
+    @inline(__always) static func * (a: DoubleLanes, b: DoubleLanes) -> DoubleLanes {
+        DoubleLanes(_mm256_mul_pd(a.lo, b.lo), _mm256_mul_pd(a.hi, b.hi))
+    }
+    @inline(__always) static func / (a: DoubleLanes, b: DoubleLanes) -> DoubleLanes {
+        DoubleLanes(_mm256_div_pd(a.lo, b.lo), _mm256_div_pd(a.hi, b.hi))
+    }
+    @inline(__always) static prefix func - (a: DoubleLanes) -> DoubleLanes { DoubleLanes(repeating: 0) - a }
+    @inline(__always) static func minimum(_ a: DoubleLanes, _ b: DoubleLanes) -> DoubleLanes {
+        DoubleLanes(_mm256_min_pd(a.lo, b.lo), _mm256_min_pd(a.hi, b.hi))
+    }
+    @inline(__always) static func maximum(_ a: DoubleLanes, _ b: DoubleLanes) -> DoubleLanes {
+        DoubleLanes(_mm256_max_pd(a.lo, b.lo), _mm256_max_pd(a.hi, b.hi))
+    }
+    @inline(__always) static func hypot(_ a: DoubleLanes, _ b: DoubleLanes) -> DoubleLanes {
+        let s = a * a + b * b
+        return DoubleLanes(_mm256_sqrt_pd(s.lo), _mm256_sqrt_pd(s.hi))
+    }
+    @inline(__always) var magnitude: DoubleLanes { DoubleLanes.maximum(self, -self) }
+    @inline(__always) static func discScale(_ a: DoubleLanes, _ b: DoubleLanes, bound: DoubleLanes) -> DoubleLanes {
+        bound / maximum(maximum(hypot(a, b), bound), DoubleLanes(repeating: Double.leastNormalMagnitude))
+    }
+    @inline(__always) func sum() -> Double { (lo + hi).sum() }
+    @inline(__always) var wide: DoubleLanes { self }
+}
+
+#elseif arch(x86_64)
 import _Builtin_intrinsics.intel
 
 /// Two SSE registers of four Floats.

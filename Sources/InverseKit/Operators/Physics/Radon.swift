@@ -122,28 +122,47 @@ public final class RadonOperator: LinearOperator {
         }
     }
 
-    // Both directions work on a copy of the image with a one-pixel border of zeros, so that every
+    // Both directions work on copies of the image with a one-pixel border of zeros, so that every
     // sample of a ray that touches the image interpolates between two in-bounds pixels: no bounds
-    // branches in the inner loops, and floor() becomes a truncation of a positive number.
+    // branches in the inner loops, and floor() becomes a truncation of a positive number. Steep
+    // rays step over the rows of the image; flat rays over the rows of its transpose. Either way a
+    // sample's two pixels are neighbours in memory (one 16-byte load) and a ray walks one "line"
+    // per step.
 
-    private var paddedColumns: Int { geometry.columns + 2 }
-    private var paddedPixels: Int { (geometry.rows + 2) * (geometry.columns + 2) }
+    /// A padded image, or its padded transpose: `lines` lines of `width` pixels, each line
+    /// stored with a zero on either side.
+    private struct PaddedLayout {
+        let lines: Int
+        let width: Int
+        var stride: Int { width + 2 }
+        var count: Int { (lines + 2) * stride }
+    }
+
+    private var rowLayout: PaddedLayout { PaddedLayout(lines: geometry.rows, width: geometry.columns) }
+    private var columnLayout: PaddedLayout { PaddedLayout(lines: geometry.columns, width: geometry.rows) }
 
     private func project<T: BinaryFloatingPoint>(_: T.Type, _ xRaw: UnsafeRawPointer, _ yRaw: UnsafeMutableRawPointer) throws {
         let g = geometry, images = xRaw.assumingMemoryBound(to: T.self), sinograms = yRaw.assumingMemoryBound(to: T.self)
-        let pixels = g.rows * g.columns, bins = g.angles.count * g.detectors, pc = paddedColumns
-        let padded = try AlignedBuffer<Double>(repeating: 0, count: paddedPixels)
+        let pixels = g.rows * g.columns, bins = g.angles.count * g.detectors
+        let rowsL = rowLayout, columnsL = columnLayout
+        let padded = try AlignedBuffer<Double>(repeating: 0, count: rowsL.count)
+        let transposed = try AlignedBuffer<Double>(repeating: 0, count: columnsL.count)
         for slice in 0..<slices {
             let image = images + slice * pixels
             for i in 0..<g.rows {
-                for j in 0..<g.columns { padded.pointer[(i + 1) * pc + j + 1] = Double(image[i * g.columns + j]) }
+                for j in 0..<g.columns {
+                    let value = Double(image[i * g.columns + j])
+                    padded.pointer[(i + 1) * rowsL.stride + j + 1] = value
+                    transposed.pointer[(j + 1) * columnsL.stride + i + 1] = value
+                }
             }
             let sinogram = sinograms + slice * bins
             ThreadTeam.run(size: teamSize) { rank, team in
                 for a in partitionRange(count: g.angles.count, parts: team.size, rank: rank) {
                     let fan = self.fan(angle: a)
+                    let (layout, lines) = fan.alongRows ? (rowsL, padded.pointer) : (columnsL, transposed.pointer)
                     for k in 0..<g.detectors {
-                        sinogram[a * g.detectors + k] = T(self.integrate(fan.ray(k), padded.pointer))
+                        sinogram[a * g.detectors + k] = T(Self.integrate(fan.ray(k), lines, layout))
                     }
                 }
             }
@@ -151,21 +170,11 @@ public final class RadonOperator: LinearOperator {
     }
 
     @inline(__always)
-    private func integrate(_ r: Ray, _ image: UnsafePointer<Double>) -> Double {
-        let g = geometry, pc = paddedColumns
-        let steps = r.alongRows ? g.rows : g.columns, width = r.alongRows ? g.columns : g.rows
-        let (first, last) = Self.validSteps(r, steps, width)
+    private static func integrate(_ r: Ray, _ lines: UnsafePointer<Double>, _ layout: PaddedLayout) -> Double {
+        let (first, last) = validSteps(r, layout.lines, layout.width)
         if first > last { return 0 }
-        // u + 1 in (0, width + 1): its truncation is floor(u) + 1, the padded index. Four
-        // partial sums so consecutive samples do not wait on one another's addition. Along rows
-        // the two pixels are neighbours in a row; along columns, in a column (pc apart).
-        let base = r.u0 + 1
-        // Along rows the two pixels are neighbours in a row (offset 1, a literal so the compiler
-        // folds it); along columns they are a padded row apart.
-        let sum = r.alongRows
-            ? Self.samples(image + pc, base, r.du, first, last, step: pc, across: 1)
-            : Self.samples(image + 1, base, r.du, first, last, step: 1, across: pc)
-        return sum * r.weight
+        // u + 1 in (0, width + 1): its truncation is floor(u) + 1, the padded index.
+        return samples(lines + layout.stride, r.u0 + 1, r.du, first, last, stride: layout.stride) * r.weight
     }
 
     /// floor-like split of a position u in (0, 2^31) into an index and a weight in [0, 1], without
@@ -180,40 +189,43 @@ public final class RadonOperator: LinearOperator {
         let magic = 6_755_399_441_055_744.0
         let shifted = (u - 0.5) + magic
         let whole = shifted - magic
-        let index = Int(truncatingIfNeeded: shifted.bitPattern & 0x000F_FFFF_FFFF_FFFF) - (1 << 51)
+        let index = Int(truncatingIfNeeded: shifted.bitPattern & 0x000F_FFFF_FFFF_FFFF) &- (1 << 51)
         return (index, u - whole)
     }
 
     /// Sum over steps n in first...last of the linear interpolation at position u_n (advanced by
-    /// du per step) between origin[n step + i across] and its neighbour, i = floor(u_n).
+    /// du per step) between line[n][i] and line[n][i + 1], i = floor(u_n); lines are `stride` apart.
     @inline(__always)
     private static func samples(_ origin: UnsafePointer<Double>, _ base: Double, _ du: Double, _ first: Int, _ last: Int,
-                                step: Int, across: Int) -> Double {
+                                stride: Int) -> Double {
         // Four partial sums so consecutive samples do not wait on one another's addition. The
-        // positions advance by du per step; `spread` walks them identically, so the two stay
-        // exact transposes of each other.
+        // positions advance by du per step; `scatter` walks them identically, so the two stay
+        // exact transposes of each other. Indices are in range by construction (validSteps), so
+        // the arithmetic wraps instead of checking.
         var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
         var n = first
         var u = base + Double(first) * du
-        while n + 3 <= last {
+        var line = origin + first &* stride
+        let stride2 = stride &* 2, stride3 = stride &* 3, stride4 = stride &* 4
+        while n &+ 3 <= last {
             let u0 = u, u1 = u0 + du, u2 = u1 + du, u3 = u2 + du
             u = u3 + du
             let (i0, f0) = split(u0), (i1, f1) = split(u1), (i2, f2) = split(u2), (i3, f3) = split(u3)
-            let row = origin + n * step
-            let p0 = row + i0 * across, p1 = row + step + i1 * across
-            let p2 = row + 2 * step + i2 * across, p3 = row + 3 * step + i3 * across
-            s0 += p0[0] + f0 * (p0[across] - p0[0])
-            s1 += p1[0] + f1 * (p1[across] - p1[0])
-            s2 += p2[0] + f2 * (p2[across] - p2[0])
-            s3 += p3[0] + f3 * (p3[across] - p3[0])
-            n += 4
+            let p0 = line + i0, p1 = line + (stride &+ i1), p2 = line + (stride2 &+ i2), p3 = line + (stride3 &+ i3)
+            s0 += p0[0] + f0 * (p0[1] - p0[0])
+            s1 += p1[0] + f1 * (p1[1] - p1[0])
+            s2 += p2[0] + f2 * (p2[1] - p2[0])
+            s3 += p3[0] + f3 * (p3[1] - p3[0])
+            line += stride4
+            n &+= 4
         }
         while n <= last {
             let (i, f) = split(u)
-            let p = origin + n * step + i * across
-            s0 += p[0] + f * (p[across] - p[0])
+            let p = line + i
+            s0 += p[0] + f * (p[1] - p[0])
             u += du
-            n += 1
+            line += stride
+            n &+= 1
         }
         return (s0 + s1) + (s2 + s3)
     }
@@ -247,9 +259,11 @@ public final class RadonOperator: LinearOperator {
     private func backProject<T: BinaryFloatingPoint>(_: T.Type, _ yRaw: UnsafeRawPointer,
                                                      _ xRaw: UnsafeMutableRawPointer) throws {
         let g = geometry, sinograms = yRaw.assumingMemoryBound(to: T.self), images = xRaw.assumingMemoryBound(to: T.self)
-        let bins = g.angles.count * g.detectors, pixels = g.rows * g.columns, pc = paddedColumns
-        let team = teamSize, size = paddedPixels
-        // Each thread scatters its angles into a private padded image; the images are then added.
+        let bins = g.angles.count * g.detectors, pixels = g.rows * g.columns
+        let rowsL = rowLayout, columnsL = columnLayout
+        let team = teamSize, size = rowsL.count + columnsL.count
+        // Each thread scatters its angles into a private padded image and padded transpose; they
+        // are then added.
         let partial = try AlignedBuffer<Double>(repeating: 0, count: team * size)
         for slice in 0..<slices {
             let sinogram = sinograms + slice * bins
@@ -258,10 +272,11 @@ public final class RadonOperator: LinearOperator {
                 mine.update(repeating: 0, count: size)
                 for a in partitionRange(count: g.angles.count, parts: team.size, rank: rank) {
                     let fan = self.fan(angle: a)
+                    let (layout, lines) = fan.alongRows ? (rowsL, mine) : (columnsL, mine + rowsL.count)
                     for k in 0..<g.detectors {
                         let value = Double(sinogram[a * g.detectors + k])
                         if value == 0 { continue }
-                        self.spread(fan.ray(k), value, mine)
+                        Self.spread(fan.ray(k), value, lines, layout)
                     }
                 }
             }
@@ -269,7 +284,10 @@ public final class RadonOperator: LinearOperator {
             for i in 0..<g.rows {
                 for j in 0..<g.columns {
                     var total = 0.0
-                    for t in 0..<team { total += partial.pointer[t * size + (i + 1) * pc + j + 1] }
+                    for t in 0..<team {
+                        let mine = partial.pointer + t * size
+                        total += mine[(i + 1) * rowsL.stride + j + 1] + mine[rowsL.count + (j + 1) * columnsL.stride + i + 1]
+                    }
                     image[i * g.columns + j] = T(total)
                 }
             }
@@ -277,43 +295,39 @@ public final class RadonOperator: LinearOperator {
     }
 
     @inline(__always)
-    private func spread(_ r: Ray, _ value: Double, _ image: UnsafeMutablePointer<Double>) {
-        let g = geometry, pc = paddedColumns
-        let steps = r.alongRows ? g.rows : g.columns, width = r.alongRows ? g.columns : g.rows
-        let (first, last) = Self.validSteps(r, steps, width)
+    private static func spread(_ r: Ray, _ value: Double, _ lines: UnsafeMutablePointer<Double>, _ layout: PaddedLayout) {
+        let (first, last) = validSteps(r, layout.lines, layout.width)
         if first > last { return }
-        let w = value * r.weight
-        if r.alongRows {
-            Self.scatter(image + pc, r.u0 + 1, r.du, first, last, w, step: pc, across: 1)
-        } else {
-            Self.scatter(image + 1, r.u0 + 1, r.du, first, last, w, step: 1, across: pc)
-        }
+        scatter(lines + layout.stride, r.u0 + 1, r.du, first, last, value * r.weight, stride: layout.stride)
     }
 
     /// The transpose of `samples`: adds w (1 - f) and w f at the same positions, in the same order.
     @inline(__always)
     private static func scatter(_ origin: UnsafeMutablePointer<Double>, _ base: Double, _ du: Double, _ first: Int,
-                                _ last: Int, _ w: Double, step: Int, across: Int) {
+                                _ last: Int, _ w: Double, stride: Int) {
         var u = base + Double(first) * du
         var n = first
-        while n + 1 <= last {
+        var line = origin + first &* stride
+        let stride2 = stride &* 2
+        while n &+ 1 <= last {
             let ua = u, ub = ua + du
             u = ub + du
             let (ia, ga) = split(ua), (ib, gb) = split(ub)
             let fa = ga * w, fb = gb * w
-            let pa = origin + n * step + ia * across, pb = origin + (n + 1) * step + ib * across
+            let pa = line + ia, pb = line + (stride &+ ib)
             pa[0] += w - fa
-            pa[across] += fa
+            pa[1] += fa
             pb[0] += w - fb
-            pb[across] += fb
-            n += 2
+            pb[1] += fb
+            line += stride2
+            n &+= 2
         }
         if n <= last {
             let (i, g) = split(u)
             let f = g * w
-            let p = origin + n * step + i * across
+            let p = line + i
             p[0] += w - f
-            p[across] += f
+            p[1] += f
         }
     }
 }
