@@ -174,60 +174,7 @@ public final class RadonOperator: LinearOperator {
         let (first, last) = validSteps(r, layout.lines, layout.width)
         if first > last { return 0 }
         // u + 1 in (0, width + 1): its truncation is floor(u) + 1, the padded index.
-        return samples(lines + layout.stride, r.u0 + 1, r.du, first, last, stride: layout.stride) * r.weight
-    }
-
-    /// floor-like split of a position u in (0, 2^31) into an index and a weight in [0, 1], without
-    /// int/float conversions: adding 1.5 * 2^52 rounds u - 1/2 to an integer in the low mantissa bits.
-    /// At an exact integer u it may give (u - 1, 1) instead of (u, 0): the same interpolation.
-    /// `validSteps` keeps every position at least a margin inside the line, far more than the
-    /// running positions can drift, so u stays in (0, width + 1) and both neighbours exist.
-    @inline(__always)
-    private static func split(_ u: Double) -> (Int, Double) {
-        // 1.5 * 2^52: sums stay in [2^52, 2^53), where doubles are the integers, and the mantissa
-        // holds 2^51 + round(u - 1/2).
-        let magic = 6_755_399_441_055_744.0
-        let shifted = (u - 0.5) + magic
-        let whole = shifted - magic
-        let index = Int(truncatingIfNeeded: shifted.bitPattern & 0x000F_FFFF_FFFF_FFFF) &- (1 << 51)
-        return (index, u - whole)
-    }
-
-    /// Sum over steps n in first...last of the linear interpolation at position u_n (advanced by
-    /// du per step) between line[n][i] and line[n][i + 1], i = floor(u_n); lines are `stride` apart.
-    @inline(__always)
-    private static func samples(_ origin: UnsafePointer<Double>, _ base: Double, _ du: Double, _ first: Int, _ last: Int,
-                                stride: Int) -> Double {
-        // Four partial sums so consecutive samples do not wait on one another's addition. The
-        // positions advance by du per step; `scatter` walks them identically, so the two stay
-        // exact transposes of each other. Indices are in range by construction (validSteps), so
-        // the arithmetic wraps instead of checking.
-        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-        var n = first
-        var u = base + Double(first) * du
-        var line = origin + first &* stride
-        let stride2 = stride &* 2, stride3 = stride &* 3, stride4 = stride &* 4
-        while n &+ 3 <= last {
-            let u0 = u, u1 = u0 + du, u2 = u1 + du, u3 = u2 + du
-            u = u3 + du
-            let (i0, f0) = split(u0), (i1, f1) = split(u1), (i2, f2) = split(u2), (i3, f3) = split(u3)
-            let p0 = line + i0, p1 = line + (stride &+ i1), p2 = line + (stride2 &+ i2), p3 = line + (stride3 &+ i3)
-            s0 += p0[0] + f0 * (p0[1] - p0[0])
-            s1 += p1[0] + f1 * (p1[1] - p1[0])
-            s2 += p2[0] + f2 * (p2[1] - p2[0])
-            s3 += p3[0] + f3 * (p3[1] - p3[0])
-            line += stride4
-            n &+= 4
-        }
-        while n <= last {
-            let (i, f) = split(u)
-            let p = line + i
-            s0 += p[0] + f * (p[1] - p[0])
-            u += du
-            line += stride
-            n &+= 1
-        }
-        return (s0 + s1) + (s2 + s3)
+        return RadonLineKernels.samples(lines + layout.stride, r.u0 + 1, r.du, first, last, stride: layout.stride) * r.weight
     }
 
     /// The steps n with -1 + margin < u0 + n du < width - margin (first > last when there are none).
@@ -298,36 +245,7 @@ public final class RadonOperator: LinearOperator {
     private static func spread(_ r: Ray, _ value: Double, _ lines: UnsafeMutablePointer<Double>, _ layout: PaddedLayout) {
         let (first, last) = validSteps(r, layout.lines, layout.width)
         if first > last { return }
-        scatter(lines + layout.stride, r.u0 + 1, r.du, first, last, value * r.weight, stride: layout.stride)
+        RadonLineKernels.scatter(lines + layout.stride, r.u0 + 1, r.du, first, last, value * r.weight, stride: layout.stride)
     }
 
-    /// The transpose of `samples`: adds w (1 - f) and w f at the same positions, in the same order.
-    @inline(__always)
-    private static func scatter(_ origin: UnsafeMutablePointer<Double>, _ base: Double, _ du: Double, _ first: Int,
-                                _ last: Int, _ w: Double, stride: Int) {
-        var u = base + Double(first) * du
-        var n = first
-        var line = origin + first &* stride
-        let stride2 = stride &* 2
-        while n &+ 1 <= last {
-            let ua = u, ub = ua + du
-            u = ub + du
-            let (ia, ga) = split(ua), (ib, gb) = split(ub)
-            let fa = ga * w, fb = gb * w
-            let pa = line + ia, pb = line + (stride &+ ib)
-            pa[0] += w - fa
-            pa[1] += fa
-            pb[0] += w - fb
-            pb[1] += fb
-            line += stride2
-            n &+= 2
-        }
-        if n <= last {
-            let (i, g) = split(u)
-            let f = g * w
-            let p = line + i
-            p[0] += w - f
-            p[1] += f
-        }
-    }
 }
