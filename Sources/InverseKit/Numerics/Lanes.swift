@@ -36,6 +36,25 @@ protocol LaneVector {
 extension LaneVector {
     @inline(__always) static func += (a: inout Self, b: Self) { a = a + b }
     @inline(__always) static func *= (a: inout Self, b: Self) { a = a * b }
+
+    /// The first `count` (0...8) values from `p` and zeros after them; reads nothing past them.
+    @inline(__always) static func load(_ p: UnsafePointer<Scalar>, count: Int) -> Self {
+        withUnsafeTemporaryAllocation(of: Scalar.self, capacity: 8) { buffer in
+            guard let b = buffer.baseAddress else { return Self(repeating: 0) }
+            b.initialize(repeating: 0, count: 8)
+            b.update(from: p, count: count)
+            return load(b)
+        }
+    }
+
+    /// Stores the first `count` (0...8) lanes; writes nothing past them.
+    @inline(__always) func store(to p: UnsafeMutablePointer<Scalar>, count: Int) {
+        withUnsafeTemporaryAllocation(of: Scalar.self, capacity: 8) { buffer in
+            guard let b = buffer.baseAddress else { return }
+            store(to: b)
+            p.update(from: b, count: count)
+        }
+    }
 }
 
 /// A scalar type with its lane vector.

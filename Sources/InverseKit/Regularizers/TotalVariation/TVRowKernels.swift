@@ -144,54 +144,62 @@ enum TVRowKernels<T: LaneScalar> {
                 qLast[k] = v2
             }
         } else {
-            let inner = count - 1
+            // Full blocks of eight pixels while the next pixel along the row exists; then the rest
+            // of the row, the last column included, as one partial block. Its lanes past the row
+            // read zeros, which project to zero and add nothing to the restart sum, and are not
+            // stored. The last column has no forward difference along the row, so its "next"
+            // value is itself.
             var k = 0
             var lanes = Lanes(repeating: 0)
             let tauV = Lanes(repeating: tau), betaV = Lanes(repeating: beta), lambdaV = Lanes(repeating: lambda)
-            while k + width <= inner {
+            while k &+ width < count {
                 let xk = load(xRow, k)
-                let a = load(b0, k), b = load(bLast, k), o0 = load(q0, k), o1 = load(qLast, k)
-                var v0 = a + tauV * (load(nextPlane, k) - xk)
-                var v1 = b + tauV * (load(xRow, k + 1) - xk)
-                N.project(&v0, &v1, bound: lambdaV * load(weights, k))
-                let step0: Lanes = (v0 - a) * (v0 - o0)
-                let step1: Lanes = (v1 - b) * (v1 - o1)
-                lanes += step0 + step1
-                store(v0 + betaV * (v0 - o0), r0, k)
-                store(v1 + betaV * (v1 - o1), rLast, k)
-                store(v0, q0, k)
-                store(v1, qLast, k)
-                k += width
+                let step = dualBlock(N.self, x: xk, below: load(nextPlane, k), right: load(xRow, k &+ 1),
+                                     base0: load(b0, k), base1: load(bLast, k), old0: load(q0, k), old1: load(qLast, k),
+                                     bound: lambdaV * load(weights, k), tau: tauV, beta: betaV)
+                lanes += step.restart
+                store(step.r0, r0, k)
+                store(step.r1, rLast, k)
+                store(step.v0, q0, k)
+                store(step.v1, qLast, k)
+                k &+= width
             }
+            let rest = count - k
+            let right = withUnsafeTemporaryAllocation(of: T.self, capacity: width) { buffer -> Lanes in
+                guard let b = buffer.baseAddress else { return Lanes(repeating: 0) }
+                b.initialize(repeating: 0, count: width)
+                b.update(from: xRow + k + 1, count: rest - 1)
+                b[rest - 1] = xRow[count - 1]
+                return Lanes.load(b)
+            }
+            let step = dualBlock(N.self, x: Lanes.load(xRow + k, count: rest), below: Lanes.load(nextPlane + k, count: rest),
+                                 right: right, base0: Lanes.load(b0 + k, count: rest),
+                                 base1: Lanes.load(bLast + k, count: rest), old0: Lanes.load(q0 + k, count: rest),
+                                 old1: Lanes.load(qLast + k, count: rest),
+                                 bound: lambdaV * Lanes.load(weights + k, count: rest), tau: tauV, beta: betaV)
+            lanes += step.restart
+            step.r0.store(to: r0 + k, count: rest)
+            step.r1.store(to: rLast + k, count: rest)
+            step.v0.store(to: q0 + k, count: rest)
+            step.v1.store(to: qLast + k, count: rest)
             restart += lanes.sum()
-            for k in k..<inner {
-                let xk = xRow[k]
-                let a0 = b0[k], a1 = bLast[k]
-                var v0 = a0 + tau * (nextPlane[k] - xk)
-                var v1 = a1 + tau * (xRow[k + 1] - xk)
-                N.project(&v0, &v1, bound: lambda * weights[k])
-                let o0 = q0[k], o1 = qLast[k]
-                restart += (v0 - a0) * (v0 - o0) + (v1 - a1) * (v1 - o1)
-                r0[k] = v0 + beta * (v0 - o0)
-                rLast[k] = v1 + beta * (v1 - o1)
-                q0[k] = v0
-                qLast[k] = v1
-            }
-            // Last column: no forward difference along the row.
-            let e = inner
-            let a0 = b0[e], a1 = bLast[e]
-            var v0 = a0 + tau * (nextPlane[e] - xRow[e])
-            var v1 = a1
-            N.project(&v0, &v1, bound: lambda * weights[e])
-            let o0 = q0[e], o1 = qLast[e]
-            let step: T = (v0 - a0) * (v0 - o0) + (v1 - a1) * (v1 - o1)
-            restart += step
-            r0[e] = v0 + beta * (v0 - o0)
-            rLast[e] = v1 + beta * (v1 - o1)
-            q0[e] = v0
-            qLast[e] = v1
         }
         return restart
+    }
+
+    /// The 2-D dual step on eight pixels: v = Proj(base + tau D x), r = v + beta (v - old), and the
+    /// restart terms (v - base) . (v - old).
+    @inline(__always)
+    static func dualBlock<N: TVPixelNorm>(_: N.Type, x: Lanes, below: Lanes, right: Lanes, base0: Lanes, base1: Lanes,
+                                          old0: Lanes, old1: Lanes, bound: Lanes, tau: Lanes, beta: Lanes)
+        -> (v0: Lanes, v1: Lanes, r0: Lanes, r1: Lanes, restart: Lanes) {
+        var v0 = base0 + tau * (below - x)
+        var v1 = base1 + tau * (right - x)
+        N.project(&v0, &v1, bound: bound)
+        let d0 = v0 - old0, d1 = v1 - old1
+        let step0: Lanes = (v0 - base0) * d0
+        let step1: Lanes = (v1 - base1) * d1
+        return (v0, v1, v0 + beta * d0, v1 + beta * d1, step0 + step1)
     }
 
     /// sum_k w_k |(D x)_k| over one row (same neighbour conventions as `dualStepRow`).
