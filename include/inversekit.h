@@ -218,6 +218,9 @@ IK_API int ik_tv_dual_shape(const ik_array* y, int64_t* out_shape, int32_t* out_
  * x(q) = clip(y + div q, lower, upper) (div = -D^T), and the dual objective
  *     D(q) = 0.5 ||y||^2 - 0.5 ||y + div q||^2 + 0.5 ||x(q) - (y + div q)||^2
  * is a lower bound on the optimum, so info->gap = P(x) - D(q) bounds how far x is from optimal.
+ * The returned x is the better (lower P) of x(q) and a weighted average of the primal iterates
+ * (Tseng's averaging), which reaches a given gap in about two thirds of the iterations; both are
+ * within sqrt(2 * gap) of the optimum, P being 1-strongly convex.
  * float64 problems of at least 2^16 pixels with tolerance >= 5e-5 iterate in float32 first (about
  * 1.5x faster) and continue in float64 when needed; x, q and the certificate are always float64.
  *

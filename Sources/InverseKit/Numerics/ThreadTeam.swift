@@ -3,24 +3,42 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// A team of threads that all run the same body for the duration of one call, synchronising with
 /// `barrier()`. Iterative solvers keep the team for the whole solve, so an iteration costs two
 /// barrier waits instead of two thread launches.
 public final class ThreadTeam {
     public let size: Int
-    private var barrierState = pthread_barrier_t()
+    // A spinning barrier: members arriving early poll `generation` instead of sleeping, because
+    // waking a sleeping thread costs tens of microseconds, as much as a whole iteration's share of
+    // work on a mid-sized image. After `patience` polls a waiter yields its core on every poll, so
+    // a team larger than the machine still makes progress.
+    private let arrived = Atomic<Int>(0)
+    private let generation = Atomic<Int>(0)
+    private static var patience: Int { 20_000 }
 
     private init(size: Int) {
         self.size = size
-        pthread_barrier_init(&barrierState, nil, UInt32(size))
     }
 
-    deinit { pthread_barrier_destroy(&barrierState) }
-
-    /// Blocks until every member of the team has called it.
+    /// Blocks until every member of the team has called it. Writes made before it by any member
+    /// are visible to every member after it.
     public func barrier() {
-        if size > 1 { pthread_barrier_wait(&barrierState) }
+        guard size > 1 else { return }
+        let current = generation.load(ordering: .acquiring)
+        if arrived.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue == size {
+            // Last to arrive: reset the count (nobody touches it until the generation moves on),
+            // then release the others.
+            arrived.store(0, ordering: .relaxed)
+            generation.store(current &+ 1, ordering: .releasing)
+            return
+        }
+        var polls = 0
+        while generation.load(ordering: .acquiring) == current {
+            polls &+= 1
+            if polls > Self.patience { sched_yield() }
+        }
     }
 
     /// Number of online cores (at least 1).

@@ -13,6 +13,7 @@ final class TVMixedPrecision<N: TVPixelNorm> {
     private let y: UnsafePointer<Double>
     private let weights: UnsafeMutablePointer<Double>?
     private let q: UnsafeMutablePointer<Double>
+    private let x: UnsafeMutablePointer<Double>
     private let yF: AlignedBuffer<Float>
     private let wF: AlignedBuffer<Float>?
     private let qF: AlignedBuffer<Float>
@@ -27,6 +28,7 @@ final class TVMixedPrecision<N: TVPixelNorm> {
         self.y = y
         self.weights = weights
         self.q = q
+        self.x = x
         let n = grid.count
         yF = try AlignedBuffer(count: n)
         wF = weights == nil ? nil : try AlignedBuffer(count: n)
@@ -47,8 +49,10 @@ final class TVMixedPrecision<N: TVPixelNorm> {
         for i in 0..<dualCount { qF.pointer[i] = Float(q[i]) }
         let first = single.solve(warmStart: warmStart)
         for i in 0..<dualCount { q[i] = Double(qF.pointer[i]) }
+        // Float's answer (the better of its two primal candidates) is a candidate in Double too.
+        for i in 0..<n { x[i] = Double(xF.pointer[i]) }
         let remaining = double.options.maxIterations - first.iterations
-        var info = double.solve(warmStart: true, budget: max(1, remaining))
+        var info = double.solve(warmStart: true, budget: max(1, remaining), candidate: x)
         info.iterations += first.iterations
         return info
     }

@@ -202,6 +202,43 @@ enum TVRowKernels<T: LaneScalar> {
         return (v0, v1, v0 + beta * d0, v1 + beta * d1, step0 + step1)
     }
 
+    /// avg += share (x - avg) on one row: the running weighted average of the primal iterates.
+    @inline(__always)
+    static func averageRow(_ x: Row, into avg: Row, share: T, count: Int) {
+        // A share of 1 starts the average afresh: copy, so whatever avg held (it starts
+        // uninitialised) cannot leak in through avg + (x - avg).
+        if share == 1 {
+            avg.update(from: x, count: count)
+            return
+        }
+        let s = Lanes(repeating: share)
+        var k = 0
+        while k &+ width <= count {
+            let a = load(avg, k)
+            store(a + s * (load(x, k) - a), avg, k)
+            k &+= width
+        }
+        for k in k..<count { avg[k] += share * (x[k] - avg[k]) }
+    }
+
+    /// sum_k 0.5 (x_k - y_k)^2 over one row, in Double.
+    @inline(__always)
+    static func fidelityRow(_ x: Row, _ y: Row, count: Int) -> Double {
+        var lanes = DoubleLanes(repeating: 0)
+        var k = 0
+        while k &+ width <= count {
+            let d = (load(x, k) - load(y, k)).wide
+            lanes += d * d
+            k &+= width
+        }
+        var sum = lanes.sum()
+        for k in k..<count {
+            let d = Double(x[k]) - Double(y[k])
+            sum += d * d
+        }
+        return 0.5 * sum
+    }
+
     /// sum_k w_k |(D x)_k| over one row (same neighbour conventions as `dualStepRow`).
     @inline(__always)
     static func valueRow<N: TVPixelNorm>(_: N.Type, xRow: Row, nextPlane: Row, nextRow: Row?,
