@@ -19,6 +19,8 @@ protocol LaneVector {
     static func * (a: Self, b: Self) -> Self
     static func / (a: Self, b: Self) -> Self
     static prefix func - (a: Self) -> Self
+    /// a * b + c, fused where the processor has FMA.
+    static func fma(_ a: Self, _ b: Self, _ c: Self) -> Self
     static func minimum(_ a: Self, _ b: Self) -> Self
     static func maximum(_ a: Self, _ b: Self) -> Self
     /// sqrt(a^2 + b^2). Taking the root of a sum of squares (never negative) is what lets the
@@ -80,10 +82,13 @@ struct FloatLanes: LaneVector {
     @inline(__always) static func * (a: FloatLanes, b: FloatLanes) -> FloatLanes { FloatLanes(_mm256_mul_ps(a.v, b.v)) }
     @inline(__always) static func / (a: FloatLanes, b: FloatLanes) -> FloatLanes { FloatLanes(_mm256_div_ps(a.v, b.v)) }
     @inline(__always) static prefix func - (a: FloatLanes) -> FloatLanes { FloatLanes(repeating: 0) - a }
+    @inline(__always) static func fma(_ a: FloatLanes, _ b: FloatLanes, _ c: FloatLanes) -> FloatLanes {
+        FloatLanes(_mm256_fmadd_ps(a.v, b.v, c.v))
+    }
     @inline(__always) static func minimum(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes { FloatLanes(_mm256_min_ps(a.v, b.v)) }
     @inline(__always) static func maximum(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes { FloatLanes(_mm256_max_ps(a.v, b.v)) }
     @inline(__always) static func hypot(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes {
-        FloatLanes(_mm256_sqrt_ps((a * a + b * b).v))
+        FloatLanes(_mm256_sqrt_ps(_mm256_fmadd_ps(a.v, a.v, (b * b).v)))
     }
     @inline(__always) var magnitude: FloatLanes { FloatLanes.maximum(self, -self) }
     @inline(__always) static func discScale(_ a: FloatLanes, _ b: FloatLanes, bound: FloatLanes) -> FloatLanes {
@@ -121,6 +126,9 @@ struct DoubleLanes: LaneVector {
         DoubleLanes(_mm256_div_pd(a.lo, b.lo), _mm256_div_pd(a.hi, b.hi))
     }
     @inline(__always) static prefix func - (a: DoubleLanes) -> DoubleLanes { DoubleLanes(repeating: 0) - a }
+    @inline(__always) static func fma(_ a: DoubleLanes, _ b: DoubleLanes, _ c: DoubleLanes) -> DoubleLanes {
+        DoubleLanes(_mm256_fmadd_pd(a.lo, b.lo, c.lo), _mm256_fmadd_pd(a.hi, b.hi, c.hi))
+    }
     @inline(__always) static func minimum(_ a: DoubleLanes, _ b: DoubleLanes) -> DoubleLanes {
         DoubleLanes(_mm256_min_pd(a.lo, b.lo), _mm256_min_pd(a.hi, b.hi))
     }
@@ -128,7 +136,7 @@ struct DoubleLanes: LaneVector {
         DoubleLanes(_mm256_max_pd(a.lo, b.lo), _mm256_max_pd(a.hi, b.hi))
     }
     @inline(__always) static func hypot(_ a: DoubleLanes, _ b: DoubleLanes) -> DoubleLanes {
-        let s = a * a + b * b
+        let s = fma(a, a, b * b)
         return DoubleLanes(_mm256_sqrt_pd(s.lo), _mm256_sqrt_pd(s.hi))
     }
     @inline(__always) var magnitude: DoubleLanes { DoubleLanes.maximum(self, -self) }
@@ -168,6 +176,7 @@ struct FloatLanes: LaneVector {
         FloatLanes(_mm_div_ps(a.lo, b.lo), _mm_div_ps(a.hi, b.hi))
     }
     @inline(__always) static prefix func - (a: FloatLanes) -> FloatLanes { FloatLanes(repeating: 0) - a }
+    @inline(__always) static func fma(_ a: FloatLanes, _ b: FloatLanes, _ c: FloatLanes) -> FloatLanes { a * b + c }
     @inline(__always) static func minimum(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes {
         FloatLanes(_mm_min_ps(a.lo, b.lo), _mm_min_ps(a.hi, b.hi))
     }
@@ -221,6 +230,7 @@ struct DoubleLanes: LaneVector {
         DoubleLanes(_mm_div_pd(x.a, y.a), _mm_div_pd(x.b, y.b), _mm_div_pd(x.c, y.c), _mm_div_pd(x.d, y.d))
     }
     @inline(__always) static prefix func - (x: DoubleLanes) -> DoubleLanes { DoubleLanes(repeating: 0) - x }
+    @inline(__always) static func fma(_ a: DoubleLanes, _ b: DoubleLanes, _ c: DoubleLanes) -> DoubleLanes { a * b + c }
     @inline(__always) static func minimum(_ x: DoubleLanes, _ y: DoubleLanes) -> DoubleLanes {
         DoubleLanes(_mm_min_pd(x.a, y.a), _mm_min_pd(x.b, y.b), _mm_min_pd(x.c, y.c), _mm_min_pd(x.d, y.d))
     }
@@ -256,6 +266,7 @@ struct FloatLanes: LaneVector {
     @inline(__always) static func * (a: FloatLanes, b: FloatLanes) -> FloatLanes { FloatLanes(a.v * b.v) }
     @inline(__always) static func / (a: FloatLanes, b: FloatLanes) -> FloatLanes { FloatLanes(a.v / b.v) }
     @inline(__always) static prefix func - (a: FloatLanes) -> FloatLanes { FloatLanes(-a.v) }
+    @inline(__always) static func fma(_ a: FloatLanes, _ b: FloatLanes, _ c: FloatLanes) -> FloatLanes { a * b + c }
     @inline(__always) static func minimum(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes {
         FloatLanes(a.v.replacing(with: b.v, where: b.v .< a.v))
     }
@@ -288,6 +299,7 @@ struct DoubleLanes: LaneVector {
     @inline(__always) static func * (a: DoubleLanes, b: DoubleLanes) -> DoubleLanes { DoubleLanes(a.v * b.v) }
     @inline(__always) static func / (a: DoubleLanes, b: DoubleLanes) -> DoubleLanes { DoubleLanes(a.v / b.v) }
     @inline(__always) static prefix func - (a: DoubleLanes) -> DoubleLanes { DoubleLanes(-a.v) }
+    @inline(__always) static func fma(_ a: DoubleLanes, _ b: DoubleLanes, _ c: DoubleLanes) -> DoubleLanes { a * b + c }
     @inline(__always) static func minimum(_ a: DoubleLanes, _ b: DoubleLanes) -> DoubleLanes {
         DoubleLanes(a.v.replacing(with: b.v, where: b.v .< a.v))
     }

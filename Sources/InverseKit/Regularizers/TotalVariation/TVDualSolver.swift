@@ -249,7 +249,8 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
                     q0: q0 + offset, qMid: qMid.map { $0 + offset }, qLast: qLast + offset,
                     b0: b0 + offset, bMid: bMid.map { $0 + offset }, bLast: bLast + offset,
                     r0: r0 + offset, rMid: rMid.map { $0 + offset }, rLast: rLast + offset,
-                    weights: weightRow(plane: i, row: j), lambda: lambda, tau: tau(), beta: beta, count: n2)
+                    weights: weightRow(plane: i, row: j), weighted: weights != nil, lambda: lambda, tau: tau(),
+                    beta: beta, count: n2)
                 if let average = averageStorage?.pointer {
                     TVRowKernels<T>.averageRow(xRow, into: average + offset, share: share, count: n2)
                 }

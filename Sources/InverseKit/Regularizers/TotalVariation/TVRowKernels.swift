@@ -122,7 +122,7 @@ enum TVRowKernels<T: LaneScalar> {
     static func dualStepRow<N: TVPixelNorm>(
         _: N.Type, xRow: Row, nextPlane: Row, nextRow: Row?,
         q0: Row, qMid: Row?, qLast: Row, b0: Row, bMid: Row?, bLast: Row, r0: Row, rMid: Row?, rLast: Row,
-        weights: Row, lambda: T, tau: T, beta: T, count: Int
+        weights: Row, weighted: Bool, lambda: T, tau: T, beta: T, count: Int
     ) -> T {
         var restart: T = 0
         if let nextRow, let qMid, let rMid, let bMid {
@@ -154,9 +154,10 @@ enum TVRowKernels<T: LaneScalar> {
             let tauV = Lanes(repeating: tau), betaV = Lanes(repeating: beta), lambdaV = Lanes(repeating: lambda)
             while k &+ width < count {
                 let xk = load(xRow, k)
+                let bound = weighted ? lambdaV * load(weights, k) : lambdaV
                 let step = dualBlock(N.self, x: xk, below: load(nextPlane, k), right: load(xRow, k &+ 1),
                                      base0: load(b0, k), base1: load(bLast, k), old0: load(q0, k), old1: load(qLast, k),
-                                     bound: lambdaV * load(weights, k), tau: tauV, beta: betaV)
+                                     bound: bound, tau: tauV, beta: betaV)
                 lanes += step.restart
                 store(step.r0, r0, k)
                 store(step.r1, rLast, k)
@@ -193,13 +194,12 @@ enum TVRowKernels<T: LaneScalar> {
     static func dualBlock<N: TVPixelNorm>(_: N.Type, x: Lanes, below: Lanes, right: Lanes, base0: Lanes, base1: Lanes,
                                           old0: Lanes, old1: Lanes, bound: Lanes, tau: Lanes, beta: Lanes)
         -> (v0: Lanes, v1: Lanes, r0: Lanes, r1: Lanes, restart: Lanes) {
-        var v0 = base0 + tau * (below - x)
-        var v1 = base1 + tau * (right - x)
+        var v0 = Lanes.fma(tau, below - x, base0)
+        var v1 = Lanes.fma(tau, right - x, base1)
         N.project(&v0, &v1, bound: bound)
         let d0 = v0 - old0, d1 = v1 - old1
-        let step0: Lanes = (v0 - base0) * d0
-        let step1: Lanes = (v1 - base1) * d1
-        return (v0, v1, v0 + beta * d0, v1 + beta * d1, step0 + step1)
+        let restart = Lanes.fma(v0 - base0, d0, (v1 - base1) * d1)
+        return (v0, v1, Lanes.fma(beta, d0, v0), Lanes.fma(beta, d1, v1), restart)
     }
 
     /// avg += share (x - avg) on one row: the running weighted average of the primal iterates.
