@@ -93,6 +93,21 @@ def test_threads_agree(rng):
     np.testing.assert_allclose(x1, x2, atol=1e-3)
 
 
+@pytest.mark.parametrize("shape", [(3, 200, 200), (5, 150, 150), (4, 20_000)])
+def test_slabs_of_one_and_two_planes_agree(rng, shape):
+    # With as many threads as planes each thread owns one or two planes, the edge cases of the
+    # pipeline that runs two iterations per pass (steps deferred to the slab's first and last plane).
+    y = rng.random(shape)
+    base, first = ik.tv_denoise(y, 0.1, tol=1e-6, max_iter=20_000, threads=1, return_info=True)
+    assert first.converged and first.threads == 1
+    for threads in range(2, shape[0] + 1):
+        x, info = ik.tv_denoise(y, 0.1, tol=1e-6, max_iter=20_000, threads=threads, return_info=True)
+        assert info.converged and info.threads == threads
+        assert info.primal == pytest.approx(ik.tv_objective(x, y, 0.1), rel=1e-10)
+        assert abs(info.primal - first.primal) <= info.gap + first.gap
+        assert np.linalg.norm(x - base) <= np.sqrt(2 * info.gap) + np.sqrt(2 * first.gap)
+
+
 def test_space_variant_weights_protect_a_region(rng):
     y = piecewise_image((32, 32), rng)
     w = np.ones_like(y)

@@ -47,6 +47,10 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
     // Per thread: first plane of its slab (read by the thread above), two ring planes.
     private let firstPlanes: AlignedBuffer<T>
     private let ringPlanes: AlignedBuffer<T>
+    // Per thread, for pairs of iterations: x_B on the slab's first plane (read by the thread above),
+    // a two-plane ring, and x_B saved on the slab's second and last planes.
+    private let pairPlanes: AlignedBuffer<T>
+    private static var pairPlanesPerThread: Int { 5 }
     // Per-thread partial sums, one cache line each: restart, fidelity, dual, tv.
     private let partials: AlignedBuffer<Double>
     private static var partialStride: Int { 8 }
@@ -74,6 +78,7 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
         onesRow = try AlignedBuffer(repeating: 1, count: grid.n2)
         firstPlanes = try AlignedBuffer(count: teamSize * grid.plane)
         ringPlanes = try AlignedBuffer(count: teamSize * 2 * grid.plane)
+        pairPlanes = try AlignedBuffer(count: teamSize * Self.pairPlanesPerThread * grid.plane)
         partials = try AlignedBuffer(repeating: 0, count: teamSize * Self.partialStride)
         averageStorage = options.tolerance > 0 ? try AlignedBuffer(count: grid.count) : nil
     }
@@ -170,23 +175,42 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
         // iteration's share is 1.
         var weightSum = 0.0
         while iteration < iterationLimit {
-            iteration += 1
-            let next = (1 + (1 + 4 * momentum * momentum).squareRoot()) / 2
-            let beta = T((momentum - 1) / next)
-            // The new primal point's share of the average.
-            let weight = momentum * momentum
-            weightSum += weight
-            let share = T(weight / weightSum)
-            momentum = next
+            let due = checks ? min(iterationLimit, (iteration / options.checkInterval + 1) * options.checkInterval)
+                : iterationLimit
+            let pair = iteration + 2 <= due
+            // The next one or two iterations' extrapolation weights and shares of the average.
+            var betas: (T, T) = (0, 0), shares: (T, T) = (0, 0)
+            for step in 0..<(pair ? 2 : 1) {
+                let next = (1 + (1 + 4 * momentum * momentum).squareRoot()) / 2
+                let weight = momentum * momentum
+                weightSum += weight
+                let beta = T((momentum - 1) / next), share = T(weight / weightSum)
+                if step == 0 { betas.0 = beta; shares.0 = share } else { betas.1 = beta; shares.1 = share }
+                momentum = next
+            }
+            iteration += pair ? 2 : 1
 
             computeFirstPlane(rank: rank, slab: slab, base: base)
             team.barrier()
-            let restart = sweep(rank: rank, team: team, slab: slab, base: base, beta: beta, share: share)
-            partials.pointer[rank * Self.partialStride] = Double(restart)
+            let mine = partials.pointer + rank * Self.partialStride
+            if pair {
+                let (first, inner) = pairSweep(rank: rank, slab: slab, base: base, betas: betas, shares: shares)
+                team.barrier()
+                computeFirstPlaneOfSecond(rank: rank, slab: slab)
+                team.barrier()
+                mine[0] = Double(first)
+                mine[6] = Double(inner + pairFinish(rank: rank, slab: slab, beta: betas.1, share: shares.1))
+            } else {
+                mine[0] = Double(sweep(rank: rank, team: team, slab: slab, base: base, beta: betas.0, share: shares.0))
+                mine[6] = 0
+            }
             team.barrier()
-            var total = 0.0
-            for t in 0..<team.size { total += partials.pointer[t * Self.partialStride] }
-            if total < 0 {
+            var first = 0.0, second = 0.0
+            for t in 0..<team.size {
+                first += partials.pointer[t * Self.partialStride]
+                second += partials.pointer[t * Self.partialStride + 6]
+            }
+            if first < 0 || second < 0 {
                 momentum = 1
                 base = q
                 weightSum = 0
@@ -194,8 +218,8 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
                 base = r
             }
 
-            let due = iteration == iterationLimit || (checks && iteration % options.checkInterval == 0)
-            if due && certify(rank: rank, team: team, slab: slab, iteration: iteration, averaged: weightSum > 0) {
+            if iteration == due && certify(rank: rank, team: team, slab: slab, iteration: iteration,
+                                           averaged: weightSum > 0) {
                 return
             }
         }
@@ -219,17 +243,11 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
     /// Phase 1: the fused pipeline over this thread's slab.
     private func sweep(rank: Int, team: ThreadTeam, slab: Range<Int>, base: UnsafeMutablePointer<T>, beta: T,
                        share: T) -> T {
-        let plane = grid.plane, n1 = grid.n1, n2 = grid.n2
+        let plane = grid.plane
         let ring = ringPlanes.pointer + rank * 2 * plane
         var target = ring
         var current = firstPlane(rank: rank)
         var restart: T = 0
-        let q0 = component(q, 0), qLast = component(q, grid.components - 1)
-        let r0 = component(r, 0), rLast = component(r, grid.components - 1)
-        let b0 = component(base, 0), bLast = component(base, grid.components - 1)
-        let qMid: UnsafeMutablePointer<T>? = grid.hasMiddle ? component(q, 1) : nil
-        let rMid: UnsafeMutablePointer<T>? = grid.hasMiddle ? component(r, 1) : nil
-        let bMid: UnsafeMutablePointer<T>? = grid.hasMiddle ? component(base, 1) : nil
         for i in slab {
             let next: UnsafeMutablePointer<T>
             if i + 1 < slab.upperBound {
@@ -240,25 +258,117 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
             } else {
                 next = current // last plane: zero difference along axis 0
             }
-            for j in 0..<n1 {
-                let offset = rowOffset(plane: i, row: j)
-                let xRow = current + j * n2
-                let nextRow: UnsafeMutablePointer<T>? = grid.hasMiddle ? (j + 1 < n1 ? xRow + n2 : xRow) : nil
-                restart += TVRowKernels<T>.dualStepRow(
-                    N.self, xRow: xRow, nextPlane: next + j * n2, nextRow: nextRow,
-                    q0: q0 + offset, qMid: qMid.map { $0 + offset }, qLast: qLast + offset,
-                    b0: b0 + offset, bMid: bMid.map { $0 + offset }, bLast: bLast + offset,
-                    r0: r0 + offset, rMid: rMid.map { $0 + offset }, rLast: rLast + offset,
-                    weights: weightRow(plane: i, row: j), weighted: weights != nil, lambda: lambda, tau: tau(),
-                    beta: beta, count: n2)
-                if let average = averageStorage?.pointer {
-                    TVRowKernels<T>.averageRow(xRow, into: average + offset, share: share, count: n2)
-                }
-            }
+            restart += dualPlane(i, current: current, next: next, base: base, beta: beta, share: share)
             if next == target {
                 current = target
                 target = target == ring ? ring + plane : ring
             }
+        }
+        return restart
+    }
+
+    /// The dual step on plane i from x(base) on planes i and i + 1, and plane i's share of the
+    /// average. Reads and writes q, r and the average on plane i only.
+    private func dualPlane(_ i: Int, current: UnsafeMutablePointer<T>, next: UnsafeMutablePointer<T>,
+                           base: UnsafeMutablePointer<T>, beta: T, share: T) -> T {
+        let n1 = grid.n1, n2 = grid.n2
+        var restart: T = 0
+        let q0 = component(q, 0), qLast = component(q, grid.components - 1)
+        let r0 = component(r, 0), rLast = component(r, grid.components - 1)
+        let b0 = component(base, 0), bLast = component(base, grid.components - 1)
+        let qMid: UnsafeMutablePointer<T>? = grid.hasMiddle ? component(q, 1) : nil
+        let rMid: UnsafeMutablePointer<T>? = grid.hasMiddle ? component(r, 1) : nil
+        let bMid: UnsafeMutablePointer<T>? = grid.hasMiddle ? component(base, 1) : nil
+        for j in 0..<n1 {
+            let offset = rowOffset(plane: i, row: j)
+            let xRow = current + j * n2
+            let nextRow: UnsafeMutablePointer<T>? = grid.hasMiddle ? (j + 1 < n1 ? xRow + n2 : xRow) : nil
+            restart += TVRowKernels<T>.dualStepRow(
+                N.self, xRow: xRow, nextPlane: next + j * n2, nextRow: nextRow,
+                q0: q0 + offset, qMid: qMid.map { $0 + offset }, qLast: qLast + offset,
+                b0: b0 + offset, bMid: bMid.map { $0 + offset }, bLast: bLast + offset,
+                r0: r0 + offset, rMid: rMid.map { $0 + offset }, rLast: rLast + offset,
+                weights: weightRow(plane: i, row: j), weighted: weights != nil, lambda: lambda, tau: tau(),
+                beta: beta, count: n2)
+            if let average = averageStorage?.pointer {
+                TVRowKernels<T>.averageRow(xRow, into: average + offset, share: share, count: n2)
+            }
+        }
+        return restart
+    }
+
+    // MARK: Pairs of iterations
+    //
+    // Two iterations A and B share one pass over memory: B trails A by one plane, so the planes A
+    // has just written are still in cache when B reads them. B's base point is A's extrapolation r
+    // (the restart test of A is applied after the pair, with B's). Within a slab, B's primal plane
+    // i needs r_A on planes i and i - 1, so on the slab's first plane it needs the thread above to
+    // have finished A; that plane, and the last one (whose successor belongs to the thread below),
+    // are stepped after two barriers:
+    //   1. A over the slab; x_B and B's step on the inner planes (x_B on the second and last planes
+    //      is saved, since B's own steps overwrite the r_A it comes from);
+    //   2. x_B on the first plane (r_A there and on the plane above are still untouched);
+    //   3. B's steps on the first and last planes.
+
+    private func pairPlane(_ rank: Int, _ slot: Int) -> UnsafeMutablePointer<T> {
+        pairPlanes.pointer + (rank * Self.pairPlanesPerThread + slot) * grid.plane
+    }
+
+    /// Phase 1 of a pair. Returns A's restart sum and B's over the inner planes.
+    private func pairSweep(rank: Int, slab: Range<Int>, base: UnsafeMutablePointer<T>, betas: (T, T),
+                           shares: (T, T)) -> (T, T) {
+        let plane = grid.plane
+        let ringA = ringPlanes.pointer + rank * 2 * plane, ringB = pairPlane(rank, 1)
+        let savedSecond = pairPlane(rank, 3), savedLast = pairPlane(rank, 4)
+        var targetA = ringA, currentA = firstPlane(rank: rank)
+        var targetB = ringB
+        var currentB: UnsafeMutablePointer<T>? = nil
+        var restartA: T = 0, restartB: T = 0
+        let first = slab.lowerBound, end = slab.upperBound
+        for i in slab {
+            let nextA: UnsafeMutablePointer<T>
+            if i + 1 < end {
+                computePrimalPlane(i + 1, from: base, into: targetA)
+                nextA = targetA
+            } else if i + 1 < grid.n0 {
+                nextA = firstPlane(rank: rank + 1)
+            } else {
+                nextA = currentA
+            }
+            restartA += dualPlane(i, current: currentA, next: nextA, base: base, beta: betas.0, share: shares.0)
+            if nextA == targetA {
+                currentA = targetA
+                targetA = targetA == ringA ? ringA + plane : ringA
+            }
+            guard i > first else { continue }
+            computePrimalPlane(i, from: r, into: targetB)
+            if i == first + 1 { savedSecond.update(from: targetB, count: plane) }
+            if i == end - 1 { savedLast.update(from: targetB, count: plane) }
+            if let previous = currentB {
+                restartB += dualPlane(i - 1, current: previous, next: targetB, base: r, beta: betas.1, share: shares.1)
+            }
+            currentB = targetB
+            targetB = targetB == ringB ? ringB + plane : ringB
+        }
+        return (restartA, restartB)
+    }
+
+    /// Phase 2 of a pair: x_B on the slab's first plane.
+    private func computeFirstPlaneOfSecond(rank: Int, slab: Range<Int>) {
+        guard let i = slab.first else { return }
+        computePrimalPlane(i, from: r, into: pairPlane(rank, 0))
+    }
+
+    /// Phase 3 of a pair: B's steps on the slab's first and last planes. Returns their restart sum.
+    private func pairFinish(rank: Int, slab: Range<Int>, beta: T, share: T) -> T {
+        guard let first = slab.first, let last = slab.last else { return 0 }
+        let below: UnsafeMutablePointer<T>? = slab.upperBound < grid.n0 ? pairPlane(rank + 1, 0) : nil
+        let current = pairPlane(rank, 0)
+        let next = first < last ? pairPlane(rank, 3) : (below ?? current)
+        var restart = dualPlane(first, current: current, next: next, base: r, beta: beta, share: share)
+        if last > first {
+            let saved = pairPlane(rank, 4)
+            restart += dualPlane(last, current: saved, next: below ?? saved, base: r, beta: beta, share: share)
         }
         return restart
     }

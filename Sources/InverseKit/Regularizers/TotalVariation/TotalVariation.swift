@@ -83,9 +83,7 @@ public enum TotalVariation {
         try checkFinite(y, "y")
         if let weights {
             try checkFinite(weights, "weights")
-            if let bad = weights.firstIndex(where: { $0 < 0 }) {
-                throw InverseKitError(.invalidArgument, "Invalid weights: must be >= 0, element \(bad) is \(weights[bad])")
-            }
+            try checkNonNegative(weights, "weights")
         }
         if warmStart, let dual { try checkFinite(UnsafeBufferPointer(dual), "dual") }
 
@@ -112,9 +110,7 @@ public enum TotalVariation {
         try checkFinite(x, "x")
         if let weights {
             try checkFinite(weights, "weights")
-            if let bad = weights.firstIndex(where: { $0 < 0 }) {
-                throw InverseKitError(.invalidArgument, "Invalid weights: must be >= 0, element \(bad) is \(weights[bad])")
-            }
+            try checkNonNegative(weights, "weights")
         }
         guard let xRaw = UnsafeRawPointer(x.baseAddress) else { throw InverseKitError(.shape, "Invalid x: empty array") }
         let wRaw = weights.flatMap { UnsafeRawPointer($0.baseAddress) }
@@ -184,6 +180,18 @@ public enum TotalVariation {
         }
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    private static func checkNonNegative<T: BinaryFloatingPoint>(_ values: UnsafeBufferPointer<T>, _ name: String) throws {
+        if let bad = values.firstIndex(where: { $0 < 0 }) {
+            throw InverseKitError(.invalidArgument, "Invalid \(name): must be >= 0, element \(bad) is \(values[bad])")
+        }
+    }
+
+    // Specialised: reached from the generic public entry points, a generic scan costs more than the
+    // solve's first iterations on large images.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     private static func checkFinite<T: BinaryFloatingPoint>(_ values: UnsafeBufferPointer<T>, _ name: String) throws {
         // A NaN or infinity poisons a running sum, so one pass over the sum finds any.
         var sum: T = 0
