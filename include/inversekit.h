@@ -180,8 +180,10 @@ typedef struct ik_tv_options {
     int64_t max_iterations; /* >= 1; default 1000 */
     int32_t threads;        /* worker threads, 0 = one per online core; >= 0; default 0. Small
                                problems run on fewer threads than asked. */
-    int32_t check_interval; /* evaluate the duality gap every this many iterations, >= 1; default 10.
-                               Each evaluation costs about one iteration. */
+    int32_t check_interval; /* evaluate the duality gap at multiples of this many iterations, >= 1;
+                               default 10. After the first, evaluations that the gap's trend (about
+                               1/k^2) says cannot succeed are skipped, at most three in a row. Each
+                               evaluation costs about two iterations. */
     double lower;           /* box constraint lower <= x <= upper; -INFINITY / +INFINITY for none; */
     double upper;           /* not NaN, lower <= upper; default -INFINITY, +INFINITY */
     const ik_array* weights; /* NULL, or per-pixel weights w with y's shape, real, finite, >= 0 */

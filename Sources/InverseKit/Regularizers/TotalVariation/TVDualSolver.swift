@@ -153,7 +153,8 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
             average.update(from: candidate, count: grid.count)
             hasCandidate = true
         }
-        makeFeasible()
+        // A cold start's zero dual is feasible already.
+        if warmStart { makeFeasible() }
         r.update(from: q, count: grid.components * grid.count)
         let team = teamSize
         ThreadTeam.run(size: team) { rank, team in self.member(rank: rank, team: team, warmStart: warmStart) }
@@ -168,15 +169,17 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
         var iteration = 0
         // Right after a restart the step is taken from q, discarding the extrapolation in r.
         var base = q
-        if warmStart && checks && certify(rank: rank, team: team, slab: slab, iteration: 0, averaged: hasCandidate) {
-            return
+        let interval = options.checkInterval
+        var nextCheck = interval
+        if warmStart && checks {
+            let verdict = certify(rank: rank, team: team, slab: slab, iteration: 0, averaged: hasCandidate)
+            if verdict.stop { return }
         }
         // A candidate given to `solve` only takes part in the first certificate: the first
         // iteration's share is 1.
         var weightSum = 0.0
         while iteration < iterationLimit {
-            let due = checks ? min(iterationLimit, (iteration / options.checkInterval + 1) * options.checkInterval)
-                : iterationLimit
+            let due = checks ? min(iterationLimit, nextCheck) : iterationLimit
             let pair = iteration + 2 <= due
             // The next one or two iterations' extrapolation weights and shares of the average.
             var betas: (T, T) = (0, 0), shares: (T, T) = (0, 0)
@@ -218,11 +221,26 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
                 base = r
             }
 
-            if iteration == due && certify(rank: rank, team: team, slab: slab, iteration: iteration,
-                                           averaged: weightSum > 0) {
-                return
+            if iteration == due {
+                let verdict = certify(rank: rank, team: team, slab: slab, iteration: iteration, averaged: weightSum > 0)
+                if verdict.stop { return }
+                nextCheck = Self.nextCheck(after: iteration, relativeGap: verdict.relativeGap,
+                                           tolerance: options.tolerance, interval: interval)
             }
         }
+    }
+
+    /// The next iteration to evaluate the gap at, a multiple of `interval` after `iteration`. The gap
+    /// shrinks roughly like 1/k^2, so a gap g at iteration k predicts the tolerance near
+    /// k sqrt(g / tolerance); evaluations well before that are skipped, at most three in a row.
+    static func nextCheck(after iteration: Int, relativeGap: Double, tolerance: Double, interval: Int) -> Int {
+        let aligned = iteration - iteration % interval
+        guard tolerance > 0, relativeGap.isFinite, relativeGap > tolerance, iteration > 0 else {
+            return aligned + interval
+        }
+        let predicted = 0.85 * Double(iteration) * (relativeGap / tolerance).squareRoot()
+        let skip = min(4.0, max(1.0, ((predicted - Double(aligned)) / Double(interval)).rounded(.down)))
+        return aligned + Int(skip) * interval
     }
 
     private func firstPlane(rank: Int) -> UnsafeMutablePointer<T> { firstPlanes.pointer + rank * grid.plane }
@@ -377,9 +395,10 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
     @inline(__always) private func tau() -> T { T(1) / T(4 * grid.components) }
 
     /// Evaluates x(q), P(x), D(q) and the gap (all threads take part and reach the same verdict),
-    /// and P at the average when there is one. Returns true when the solve should stop; x then
-    /// holds the better candidate.
-    private func certify(rank: Int, team: ThreadTeam, slab: Range<Int>, iteration: Int, averaged: Bool) -> Bool {
+    /// and P at the average when there is one. `stop` says the solve should stop; x then holds the
+    /// better candidate.
+    private func certify(rank: Int, team: ThreadTeam, slab: Range<Int>, iteration: Int,
+                         averaged: Bool) -> (stop: Bool, relativeGap: Double) {
         let mine = partials.pointer + rank * Self.partialStride
         let average = averaged ? averageStorage?.pointer : nil
         var fidelity = 0.0, dual = 0.0, averageFidelity = 0.0
@@ -438,6 +457,6 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
         }
         // Keep partials stable until every thread has read them (and x is complete).
         team.barrier()
-        return stop
+        return (stop, relative)
     }
 }
