@@ -26,6 +26,8 @@ protocol LaneVector {
     /// sqrt(a^2 + b^2). Taking the root of a sum of squares (never negative) is what lets the
     /// compiler use the packed square root without a libm fallback for negative inputs.
     static func hypot(_ a: Self, _ b: Self) -> Self
+    /// sqrt(a^2 + b^2 + c^2).
+    static func hypot(_ a: Self, _ b: Self, _ c: Self) -> Self
     var magnitude: Self { get }
     /// bound / max(sqrt(a^2 + b^2), bound), with 0 for a zero bound: the factor that projects
     /// (a, b) onto the disc of radius `bound` (>= 0).
@@ -90,6 +92,9 @@ struct FloatLanes: LaneVector {
     @inline(__always) static func hypot(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes {
         FloatLanes(_mm256_sqrt_ps(_mm256_fmadd_ps(a.v, a.v, (b * b).v)))
     }
+    @inline(__always) static func hypot(_ a: FloatLanes, _ b: FloatLanes, _ c: FloatLanes) -> FloatLanes {
+        FloatLanes(_mm256_sqrt_ps(fma(a, a, fma(b, b, c * c)).v))
+    }
     @inline(__always) var magnitude: FloatLanes { FloatLanes.maximum(self, -self) }
     @inline(__always) static func discScale(_ a: FloatLanes, _ b: FloatLanes, bound: FloatLanes) -> FloatLanes {
         bound / maximum(maximum(hypot(a, b), bound), FloatLanes(repeating: Float.leastNormalMagnitude))
@@ -139,6 +144,10 @@ struct DoubleLanes: LaneVector {
         let s = fma(a, a, b * b)
         return DoubleLanes(_mm256_sqrt_pd(s.lo), _mm256_sqrt_pd(s.hi))
     }
+    @inline(__always) static func hypot(_ a: DoubleLanes, _ b: DoubleLanes, _ c: DoubleLanes) -> DoubleLanes {
+        let s = fma(a, a, fma(b, b, c * c))
+        return DoubleLanes(_mm256_sqrt_pd(s.lo), _mm256_sqrt_pd(s.hi))
+    }
     @inline(__always) var magnitude: DoubleLanes { DoubleLanes.maximum(self, -self) }
     @inline(__always) static func discScale(_ a: DoubleLanes, _ b: DoubleLanes, bound: DoubleLanes) -> DoubleLanes {
         bound / maximum(maximum(hypot(a, b), bound), DoubleLanes(repeating: Double.leastNormalMagnitude))
@@ -185,6 +194,10 @@ struct FloatLanes: LaneVector {
     }
     @inline(__always) static func hypot(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes {
         let s = a * a + b * b
+        return FloatLanes(_mm_sqrt_ps(s.lo), _mm_sqrt_ps(s.hi))
+    }
+    @inline(__always) static func hypot(_ a: FloatLanes, _ b: FloatLanes, _ c: FloatLanes) -> FloatLanes {
+        let s = a * a + b * b + c * c
         return FloatLanes(_mm_sqrt_ps(s.lo), _mm_sqrt_ps(s.hi))
     }
     @inline(__always) var magnitude: FloatLanes { FloatLanes.maximum(self, -self) }
@@ -241,6 +254,10 @@ struct DoubleLanes: LaneVector {
         let s = x * x + y * y
         return DoubleLanes(_mm_sqrt_pd(s.a), _mm_sqrt_pd(s.b), _mm_sqrt_pd(s.c), _mm_sqrt_pd(s.d))
     }
+    @inline(__always) static func hypot(_ x: DoubleLanes, _ y: DoubleLanes, _ z: DoubleLanes) -> DoubleLanes {
+        let s = x * x + y * y + z * z
+        return DoubleLanes(_mm_sqrt_pd(s.a), _mm_sqrt_pd(s.b), _mm_sqrt_pd(s.c), _mm_sqrt_pd(s.d))
+    }
     @inline(__always) var magnitude: DoubleLanes { DoubleLanes.maximum(self, -self) }
     @inline(__always) func sum() -> Double { ((a + b) + (c + d)).sum() }
     @inline(__always) static func discScale(_ a: DoubleLanes, _ b: DoubleLanes, bound: DoubleLanes) -> DoubleLanes {
@@ -276,6 +293,9 @@ struct FloatLanes: LaneVector {
     @inline(__always) static func hypot(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes {
         FloatLanes((a.v * a.v + b.v * b.v).squareRoot())
     }
+    @inline(__always) static func hypot(_ a: FloatLanes, _ b: FloatLanes, _ c: FloatLanes) -> FloatLanes {
+        FloatLanes((a.v * a.v + b.v * b.v + c.v * c.v).squareRoot())
+    }
     @inline(__always) var magnitude: FloatLanes { FloatLanes.maximum(self, -self) }
     @inline(__always) func sum() -> Float { v.sum() }
     @inline(__always) static func discScale(_ a: FloatLanes, _ b: FloatLanes, bound: FloatLanes) -> FloatLanes {
@@ -308,6 +328,9 @@ struct DoubleLanes: LaneVector {
     }
     @inline(__always) static func hypot(_ a: DoubleLanes, _ b: DoubleLanes) -> DoubleLanes {
         DoubleLanes((a.v * a.v + b.v * b.v).squareRoot())
+    }
+    @inline(__always) static func hypot(_ a: DoubleLanes, _ b: DoubleLanes, _ c: DoubleLanes) -> DoubleLanes {
+        DoubleLanes((a.v * a.v + b.v * b.v + c.v * c.v).squareRoot())
     }
     @inline(__always) var magnitude: DoubleLanes { DoubleLanes.maximum(self, -self) }
     @inline(__always) func sum() -> Double { v.sum() }

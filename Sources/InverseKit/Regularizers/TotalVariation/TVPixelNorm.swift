@@ -10,7 +10,9 @@ protocol TVPixelNorm {
     static func project<T: BinaryFloatingPoint>(_ v0: inout T, _ v1: inout T, _ v2: inout T, bound: T)
     /// The same on lanes (one pixel per lane).
     static func norm<V: LaneVector>(_ g0: V, _ g1: V) -> V
+    static func norm<V: LaneVector>(_ g0: V, _ g1: V, _ g2: V) -> V
     static func project<V: LaneVector>(_ v0: inout V, _ v1: inout V, bound: V)
+    static func project<V: LaneVector>(_ v0: inout V, _ v1: inout V, _ v2: inout V, bound: V)
 }
 
 /// Euclidean norm per pixel; its dual ball is the Euclidean ball.
@@ -46,6 +48,17 @@ enum IsotropicNorm: TVPixelNorm {
     static func norm<V: LaneVector>(_ g0: V, _ g1: V) -> V { V.hypot(g0, g1) }
 
     @inline(__always)
+    static func norm<V: LaneVector>(_ g0: V, _ g1: V, _ g2: V) -> V { V.hypot(g0, g1, g2) }
+
+    @inline(__always)
+    static func project<V: LaneVector>(_ v0: inout V, _ v1: inout V, _ v2: inout V, bound: V) {
+        let scale = bound / V.maximum(V.maximum(V.hypot(v0, v1, v2), bound), V(repeating: V.Scalar.leastNormalMagnitude))
+        v0 *= scale
+        v1 *= scale
+        v2 *= scale
+    }
+
+    @inline(__always)
     static func project<V: LaneVector>(_ v0: inout V, _ v1: inout V, bound: V) {
         let scale = V.discScale(v0, v1, bound: bound)
         v0 *= scale
@@ -76,6 +89,16 @@ enum AnisotropicNorm: TVPixelNorm {
 
     @inline(__always)
     static func norm<V: LaneVector>(_ g0: V, _ g1: V) -> V { g0.magnitude + g1.magnitude }
+
+    @inline(__always)
+    static func norm<V: LaneVector>(_ g0: V, _ g1: V, _ g2: V) -> V { g0.magnitude + g1.magnitude + g2.magnitude }
+
+    @inline(__always)
+    static func project<V: LaneVector>(_ v0: inout V, _ v1: inout V, _ v2: inout V, bound: V) {
+        v0 = V.minimum(V.maximum(v0, -bound), bound)
+        v1 = V.minimum(V.maximum(v1, -bound), bound)
+        v2 = V.minimum(V.maximum(v2, -bound), bound)
+    }
 
     @inline(__always)
     static func project<V: LaneVector>(_ v0: inout V, _ v1: inout V, bound: V) {

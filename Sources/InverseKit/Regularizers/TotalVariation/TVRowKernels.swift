@@ -37,7 +37,15 @@ enum TVRowKernels<T: LaneScalar> {
         if let mid = p.middle, let midPrev = p.middlePrevious {
             let d0 = p.axis0[0] - p.axis0Previous[0] + mid[0] - midPrev[0] + p.last[0]
             x[0] = Swift.min(Swift.max(y[0] + d0, lower), upper)
-            for k in 1..<count {
+            var k = 1
+            let lo = Lanes(repeating: lower), hi = Lanes(repeating: upper)
+            while k &+ width <= count {
+                let d = load(p.axis0, k) - load(p.axis0Previous, k) + (load(mid, k) - load(midPrev, k))
+                    + (load(p.last, k) - load(p.last, k - 1))
+                store(Lanes.minimum(Lanes.maximum(load(y, k) + d, lo), hi), x, k)
+                k &+= width
+            }
+            for k in k..<count {
                 let d = p.axis0[k] - p.axis0Previous[k] + mid[k] - midPrev[k] + p.last[k] - p.last[k - 1]
                 x[k] = Swift.min(Swift.max(y[k] + d, lower), upper)
             }
@@ -63,33 +71,28 @@ enum TVRowKernels<T: LaneScalar> {
     @inline(__always)
     static func certificateRow(y: Row, dual p: DualRows, count: Int, lower: T, upper: T,
                                into x: Row) -> (fidelity: Double, dual: Double) {
-        var fidelity = 0.0, dual = 0.0
-        var k = 0
-        if p.middle == nil {
-            // 2-D: lanes from k = 1 (k = 0 has no left neighbour), widened to Double to sum.
-            k = 1
-            let lo = Lanes(repeating: lower), hi = Lanes(repeating: upper)
-            var fidelityLanes = DoubleLanes(repeating: 0), dualLanes = DoubleLanes(repeating: 0)
-            while k + width <= count {
-                let d = load(p.axis0, k) - load(p.axis0Previous, k) + load(p.last, k) - load(p.last, k - 1)
-                let yk = load(y, k)
-                let z = yk + d
-                let xk = Lanes.minimum(Lanes.maximum(z, lo), hi)
-                store(xk, x, k)
-                let dd = d.wide, yd = yk.wide, xd = xk.wide, zd = z.wide
-                let r = xd - yd, s = xd - zd
-                fidelityLanes += r * r
-                let cross: DoubleLanes = (yd + yd) * dd
-                dualLanes += s * s - dd * dd - cross
-                k += width
-            }
-            fidelity = 0.5 * fidelityLanes.sum()
-            dual = 0.5 * dualLanes.sum()
-            // The scalar loop below finishes the row and takes pixel 0.
-            let head = certificateScalar(y: y, dual: p, range: 0..<1, lower: lower, upper: upper, into: x)
-            fidelity += head.fidelity
-            dual += head.dual
+        // Lanes from k = 1 (k = 0 has no left neighbour), widened to Double to sum; pixel 0 and
+        // the end of the row are scalar.
+        var k = 1
+        let lo = Lanes(repeating: lower), hi = Lanes(repeating: upper)
+        var fidelityLanes = DoubleLanes(repeating: 0), dualLanes = DoubleLanes(repeating: 0)
+        while k + width <= count {
+            var d = load(p.axis0, k) - load(p.axis0Previous, k) + (load(p.last, k) - load(p.last, k - 1))
+            if let mid = p.middle, let midPrev = p.middlePrevious { d += load(mid, k) - load(midPrev, k) }
+            let yk = load(y, k)
+            let z = yk + d
+            let xk = Lanes.minimum(Lanes.maximum(z, lo), hi)
+            store(xk, x, k)
+            let dd = d.wide, yd = yk.wide, xd = xk.wide, zd = z.wide
+            let r = xd - yd, s = xd - zd
+            fidelityLanes += r * r
+            let cross: DoubleLanes = (yd + yd) * dd
+            dualLanes += s * s - dd * dd - cross
+            k += width
         }
+        let head = certificateScalar(y: y, dual: p, range: 0..<1, lower: lower, upper: upper, into: x)
+        let fidelity = 0.5 * fidelityLanes.sum() + head.fidelity
+        let dual = 0.5 * dualLanes.sum() + head.dual
         let tail = certificateScalar(y: y, dual: p, range: k..<count, lower: lower, upper: upper, into: x)
         return (fidelity + tail.fidelity, dual + tail.dual)
     }
@@ -126,23 +129,37 @@ enum TVRowKernels<T: LaneScalar> {
     ) -> T {
         var restart: T = 0
         if let nextRow, let qMid, let rMid, let bMid {
-            for k in 0..<count {
-                let xk = xRow[k]
-                let gLast = k + 1 < count ? xRow[k + 1] - xk : 0
-                let a0 = b0[k], a1 = bMid[k], a2 = bLast[k]
-                var v0 = a0 + tau * (nextPlane[k] - xk)
-                var v1 = a1 + tau * (nextRow[k] - xk)
-                var v2 = a2 + tau * gLast
-                N.project(&v0, &v1, &v2, bound: lambda * weights[k])
-                let o0 = q0[k], o1 = qMid[k], o2 = qLast[k]
-                restart += (v0 - a0) * (v0 - o0) + (v1 - a1) * (v1 - o1) + (v2 - a2) * (v2 - o2)
-                r0[k] = v0 + beta * (v0 - o0)
-                rMid[k] = v1 + beta * (v1 - o1)
-                rLast[k] = v2 + beta * (v2 - o2)
-                q0[k] = v0
-                qMid[k] = v1
-                qLast[k] = v2
+            // As in 2-D below, with the middle axis's difference to the next row.
+            var k = 0
+            var lanes = Lanes(repeating: 0)
+            let tauV = Lanes(repeating: tau), betaV = Lanes(repeating: beta), lambdaV = Lanes(repeating: lambda)
+            while k &+ width < count {
+                let bound = weighted ? lambdaV * load(weights, k) : lambdaV
+                let step = dualBlock3(N.self, x: load(xRow, k), below: load(nextPlane, k), after: load(nextRow, k),
+                                      right: load(xRow, k &+ 1), base: (load(b0, k), load(bMid, k), load(bLast, k)),
+                                      old: (load(q0, k), load(qMid, k), load(qLast, k)), bound: bound, tau: tauV,
+                                      beta: betaV)
+                lanes += step.restart
+                store(step.r.0, r0, k); store(step.r.1, rMid, k); store(step.r.2, rLast, k)
+                store(step.v.0, q0, k); store(step.v.1, qMid, k); store(step.v.2, qLast, k)
+                k &+= width
             }
+            let rest = count - k
+            let right = nextAlongRow(xRow, from: k, count: count)
+            let bound = weighted ? lambdaV * Lanes.load(weights + k, count: rest) : lambdaV
+            let step = dualBlock3(N.self, x: Lanes.load(xRow + k, count: rest), below: Lanes.load(nextPlane + k, count: rest),
+                                  after: Lanes.load(nextRow + k, count: rest), right: right,
+                                  base: (Lanes.load(b0 + k, count: rest), Lanes.load(bMid + k, count: rest),
+                                         Lanes.load(bLast + k, count: rest)),
+                                  old: (Lanes.load(q0 + k, count: rest), Lanes.load(qMid + k, count: rest),
+                                        Lanes.load(qLast + k, count: rest)),
+                                  bound: bound, tau: tauV, beta: betaV)
+            lanes += step.restart
+            step.r.0.store(to: r0 + k, count: rest); step.r.1.store(to: rMid + k, count: rest)
+            step.r.2.store(to: rLast + k, count: rest)
+            step.v.0.store(to: q0 + k, count: rest); step.v.1.store(to: qMid + k, count: rest)
+            step.v.2.store(to: qLast + k, count: rest)
+            restart += lanes.sum()
         } else {
             // Full blocks of eight pixels while the next pixel along the row exists; then the rest
             // of the row, the last column included, as one partial block. Its lanes past the row
@@ -166,18 +183,13 @@ enum TVRowKernels<T: LaneScalar> {
                 k &+= width
             }
             let rest = count - k
-            let right = withUnsafeTemporaryAllocation(of: T.self, capacity: width) { buffer -> Lanes in
-                guard let b = buffer.baseAddress else { return Lanes(repeating: 0) }
-                b.initialize(repeating: 0, count: width)
-                b.update(from: xRow + k + 1, count: rest - 1)
-                b[rest - 1] = xRow[count - 1]
-                return Lanes.load(b)
-            }
+            let right = nextAlongRow(xRow, from: k, count: count)
+            let bound = weighted ? lambdaV * Lanes.load(weights + k, count: rest) : lambdaV
             let step = dualBlock(N.self, x: Lanes.load(xRow + k, count: rest), below: Lanes.load(nextPlane + k, count: rest),
                                  right: right, base0: Lanes.load(b0 + k, count: rest),
                                  base1: Lanes.load(bLast + k, count: rest), old0: Lanes.load(q0 + k, count: rest),
                                  old1: Lanes.load(qLast + k, count: rest),
-                                 bound: lambdaV * Lanes.load(weights + k, count: rest), tau: tauV, beta: betaV)
+                                 bound: bound, tau: tauV, beta: betaV)
             lanes += step.restart
             step.r0.store(to: r0 + k, count: rest)
             step.r1.store(to: rLast + k, count: rest)
@@ -186,6 +198,34 @@ enum TVRowKernels<T: LaneScalar> {
             restart += lanes.sum()
         }
         return restart
+    }
+
+    /// x[k + 1 ..< count] then x[count - 1] (the last column's zero difference), zeros after.
+    @inline(__always)
+    static func nextAlongRow(_ x: Row, from k: Int, count: Int) -> Lanes {
+        withUnsafeTemporaryAllocation(of: T.self, capacity: width) { buffer -> Lanes in
+            guard let b = buffer.baseAddress else { return Lanes(repeating: 0) }
+            let rest = count - k
+            b.initialize(repeating: 0, count: width)
+            b.update(from: x + k + 1, count: rest - 1)
+            b[rest - 1] = x[count - 1]
+            return Lanes.load(b)
+        }
+    }
+
+    /// The 3-D dual step on eight pixels (components: axis 0, middle axis, contiguous axis).
+    @inline(__always)
+    static func dualBlock3<N: TVPixelNorm>(_: N.Type, x: Lanes, below: Lanes, after: Lanes, right: Lanes,
+                                           base: (Lanes, Lanes, Lanes), old: (Lanes, Lanes, Lanes), bound: Lanes,
+                                           tau: Lanes, beta: Lanes)
+        -> (v: (Lanes, Lanes, Lanes), r: (Lanes, Lanes, Lanes), restart: Lanes) {
+        var v0 = Lanes.fma(tau, below - x, base.0)
+        var v1 = Lanes.fma(tau, after - x, base.1)
+        var v2 = Lanes.fma(tau, right - x, base.2)
+        N.project(&v0, &v1, &v2, bound: bound)
+        let d0 = v0 - old.0, d1 = v1 - old.1, d2 = v2 - old.2
+        let restart = Lanes.fma(v0 - base.0, d0, Lanes.fma(v1 - base.1, d1, (v2 - base.2) * d2))
+        return ((v0, v1, v2), (Lanes.fma(beta, d0, v0), Lanes.fma(beta, d1, v1), Lanes.fma(beta, d2, v2)), restart)
     }
 
     /// The 2-D dual step on eight pixels: v = Proj(base + tau D x), r = v + beta (v - old), and the
@@ -245,11 +285,12 @@ enum TVRowKernels<T: LaneScalar> {
                                          weights: Row, count: Int) -> Double {
         var sum = 0.0
         var k = 0
-        if nextRow == nil {
+        do {
             var lanes = DoubleLanes(repeating: 0)
             while k + width < count {
                 let xk = load(xRow, k)
-                let norm: Lanes = N.norm(load(nextPlane, k) - xk, load(xRow, k + 1) - xk)
+                let norm: Lanes = nextRow.map { N.norm(load(nextPlane, k) - xk, load($0, k) - xk, load(xRow, k + 1) - xk) }
+                    ?? N.norm(load(nextPlane, k) - xk, load(xRow, k + 1) - xk)
                 lanes += (load(weights, k) * norm).wide
                 k += width
             }
