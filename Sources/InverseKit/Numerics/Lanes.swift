@@ -62,7 +62,7 @@ extension LaneVector {
 }
 
 /// A scalar type with its lane vector.
-protocol LaneScalar: BinaryFloatingPoint & SIMDScalar {
+protocol LaneScalar: BinaryFloatingPoint & SIMDScalar & Codable {
     associatedtype Lanes: LaneVector where Lanes.Scalar == Self
 }
 

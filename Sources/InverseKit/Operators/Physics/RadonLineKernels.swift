@@ -22,6 +22,38 @@ enum RadonLineKernels {
         return (index, u - whole)
     }
 
+    /// `samples` for the `more + 1` steps from `line` at position u (nothing when more < 0): the
+    /// ends of the unrolled walks.
+    @inline(__always)
+    static func samplesOneByOne(_ line: UnsafePointer<Double>, _ u: Double, _ du: Double, _ more: Int,
+                                stride: Int) -> Double {
+        var sum = 0.0, position = u, p = line, step = 0
+        while step <= more {
+            let (i, f) = split(position)
+            sum += p[i] + f * (p[i &+ 1] - p[i])
+            position += du
+            p += stride
+            step &+= 1
+        }
+        return sum
+    }
+
+    /// `scatter` for the `more + 1` steps from `line` at position u (nothing when more < 0).
+    @inline(__always)
+    static func scatterOneByOne(_ line: UnsafeMutablePointer<Double>, _ u: Double, _ du: Double, _ more: Int,
+                                _ w: Double, stride: Int) {
+        var position = u, p = line, step = 0
+        while step <= more {
+            let (i, g) = split(position)
+            let f = g * w
+            p[i] += w - f
+            p[i &+ 1] += f
+            position += du
+            p += stride
+            step &+= 1
+        }
+    }
+
 #if arch(x86_64) && INVERSEKIT_AVX2
     /// Sum over steps n in first...last of the linear interpolation at position u_n (advanced by
     /// du per step) between line[n][i] and line[n][i + 1], i = floor(u_n); lines are `stride` apart.
@@ -50,18 +82,7 @@ enum RadonLineKernels {
             offsets = _mm256_add_epi64(offsets, jump)
             n &+= 4
         }
-        var sum = (values + slopes).sum()
-        var position = u[0]
-        var line = origin + n &* stride
-        while n <= last {
-            let (i, f) = split(position)
-            let p = line + i
-            sum += p[0] + f * (p[1] - p[0])
-            position += du
-            line += stride
-            n &+= 1
-        }
-        return sum
+        return (values + slopes).sum() + samplesOneByOne(origin + n &* stride, u[0], du, last &- n, stride: stride)
     }
 
     /// The transpose of `samples`: adds w (1 - f) and w f at the same positions.
@@ -91,18 +112,7 @@ enum RadonLineKernels {
             offsets = _mm256_add_epi64(offsets, jump)
             n &+= 4
         }
-        var position = u[0]
-        var line = origin + n &* stride
-        while n <= last {
-            let (i, g) = split(position)
-            let f = g * w
-            let p = line + i
-            p[0] += w - f
-            p[1] += f
-            position += du
-            line += stride
-            n &+= 1
-        }
+        scatterOneByOne(origin + n &* stride, u[0], du, last &- n, w, stride: stride)
     }
 
     /// `split` on four positions at once; the indices come back with `offsets` added.
@@ -142,15 +152,7 @@ enum RadonLineKernels {
             line += stride4
             n &+= 4
         }
-        while n <= last {
-            let (i, f) = split(u)
-            let p = line + i
-            s0 += p[0] + f * (p[1] - p[0])
-            u += du
-            line += stride
-            n &+= 1
-        }
-        return (s0 + s1) + (s2 + s3)
+        return (s0 + s1) + (s2 + s3) + samplesOneByOne(line, u, du, last &- n, stride: stride)
     }
 
     /// The transpose of `samples`: adds w (1 - f) and w f at the same positions, in the same order.
@@ -174,13 +176,7 @@ enum RadonLineKernels {
             line += stride2
             n &+= 2
         }
-        if n <= last {
-            let (i, g) = split(u)
-            let f = g * w
-            let p = line + i
-            p[0] += w - f
-            p[1] += f
-        }
+        scatterOneByOne(line, u, du, last &- n, w, stride: stride)
     }
 #endif
 }
