@@ -63,14 +63,10 @@ enum RadonLineKernels {
     static func samples(_ origin: UnsafePointer<Double>, _ base: Double, _ du: Double, _ first: Int, _ last: Int,
                         stride: Int) -> Double {
         var n = first
-        let start = base + Double(first) * du
-        var u = SIMD4<Double>(start, start + du, start + du + du, start + du + du + du)
-        var offsets = SIMD4<Int64>(0, Int64(stride), Int64(stride &* 2), Int64(stride &* 3))
-            &+ Int64(first &* stride)
-        let advance = SIMD4<Double>(repeating: 4 * du), jump = SIMD4<Int64>(repeating: Int64(stride &* 4))
+        var walk = FourSteps(base: base, du: du, first: first, stride: stride)
         var values = SIMD4<Double>(repeating: 0), slopes = SIMD4<Double>(repeating: 0)
         while n &+ 3 <= last {
-            let (index, f) = split4(u, offsets)
+            let (index, f) = split4(walk.u, walk.offsets)
             let p0 = _mm_loadu_pd(origin + Int(index[0])), p1 = _mm_loadu_pd(origin + Int(index[1]))
             let p2 = _mm_loadu_pd(origin + Int(index[2])), p3 = _mm_loadu_pd(origin + Int(index[3]))
             let t0 = _mm256_set_m128d(p2, p0), t1 = _mm256_set_m128d(p3, p1)
@@ -78,11 +74,10 @@ enum RadonLineKernels {
             // Two accumulators so neither addition chain waits on the other.
             values = _mm256_add_pd(values, left)
             slopes = _mm256_fmadd_pd(f, _mm256_sub_pd(right, left), slopes)
-            u = _mm256_add_pd(u, advance)
-            offsets = _mm256_add_epi64(offsets, jump)
+            walk.advance()
             n &+= 4
         }
-        return (values + slopes).sum() + samplesOneByOne(origin + n &* stride, u[0], du, last &- n, stride: stride)
+        return (values + slopes).sum() + samplesOneByOne(origin + n &* stride, walk.u[0], du, last &- n, stride: stride)
     }
 
     /// The transpose of `samples`: adds w (1 - f) and w f at the same positions.
@@ -90,14 +85,10 @@ enum RadonLineKernels {
     static func scatter(_ origin: UnsafeMutablePointer<Double>, _ base: Double, _ du: Double, _ first: Int,
                         _ last: Int, _ w: Double, stride: Int) {
         var n = first
-        let start = base + Double(first) * du
-        var u = SIMD4<Double>(start, start + du, start + du + du, start + du + du + du)
-        var offsets = SIMD4<Int64>(0, Int64(stride), Int64(stride &* 2), Int64(stride &* 3))
-            &+ Int64(first &* stride)
-        let advance = SIMD4<Double>(repeating: 4 * du), jump = SIMD4<Int64>(repeating: Int64(stride &* 4))
+        var walk = FourSteps(base: base, du: du, first: first, stride: stride)
         let weight = SIMD4<Double>(repeating: w)
         while n &+ 3 <= last {
-            let (index, f) = split4(u, offsets)
+            let (index, f) = split4(walk.u, walk.offsets)
             let right = _mm256_mul_pd(f, weight), left = _mm256_sub_pd(weight, right)
             // (left, right) pairs of steps 0 and 2, then 1 and 3; each pair is added to two
             // neighbouring pixels of one line with one 16-byte load and store.
@@ -108,11 +99,31 @@ enum RadonLineKernels {
             _mm_storeu_pd(p1, _mm_add_pd(_mm_loadu_pd(p1), odd.lowHalf))
             _mm_storeu_pd(p2, _mm_add_pd(_mm_loadu_pd(p2), even.highHalf))
             _mm_storeu_pd(p3, _mm_add_pd(_mm_loadu_pd(p3), odd.highHalf))
-            u = _mm256_add_pd(u, advance)
-            offsets = _mm256_add_epi64(offsets, jump)
+            walk.advance()
             n &+= 4
         }
-        scatterOneByOne(origin + n &* stride, u[0], du, last &- n, w, stride: stride)
+        scatterOneByOne(origin + n &* stride, walk.u[0], du, last &- n, w, stride: stride)
+    }
+
+    /// Positions and line offsets of four consecutive steps of a ray, advanced four steps at a time.
+    private struct FourSteps {
+        var u: SIMD4<Double>
+        var offsets: SIMD4<Int64>
+        let step: SIMD4<Double>
+        let jump: SIMD4<Int64>
+
+        @inline(__always) init(base: Double, du: Double, first: Int, stride: Int) {
+            let start = base + Double(first) * du
+            u = SIMD4(start, start + du, start + du + du, start + du + du + du)
+            offsets = SIMD4<Int64>(0, Int64(stride), Int64(stride &* 2), Int64(stride &* 3)) &+ Int64(first &* stride)
+            step = SIMD4(repeating: 4 * du)
+            jump = SIMD4(repeating: Int64(stride &* 4))
+        }
+
+        @inline(__always) mutating func advance() {
+            u = _mm256_add_pd(u, step)
+            offsets = _mm256_add_epi64(offsets, jump)
+        }
     }
 
     /// `split` on four positions at once; the indices come back with `offsets` added.
