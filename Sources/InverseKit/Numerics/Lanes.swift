@@ -18,8 +18,7 @@ protocol LaneVector {
     static func - (a: Self, b: Self) -> Self
     static func * (a: Self, b: Self) -> Self
     static func / (a: Self, b: Self) -> Self
-    static prefix func - (a: Self) -> Self
-    /// a * b + c, fused where the processor has FMA.
+    /// a * b + c, fused where the processor has FMA (the default multiplies, then adds).
     static func fma(_ a: Self, _ b: Self, _ c: Self) -> Self
     static func minimum(_ a: Self, _ b: Self) -> Self
     static func maximum(_ a: Self, _ b: Self) -> Self
@@ -28,10 +27,6 @@ protocol LaneVector {
     static func hypot(_ a: Self, _ b: Self) -> Self
     /// sqrt(a^2 + b^2 + c^2).
     static func hypot(_ a: Self, _ b: Self, _ c: Self) -> Self
-    var magnitude: Self { get }
-    /// bound / max(sqrt(a^2 + b^2), bound), with 0 for a zero bound: the factor that projects
-    /// (a, b) onto the disc of radius `bound` (>= 0).
-    static func discScale(_ a: Self, _ b: Self, bound: Self) -> Self
     func sum() -> Scalar
     /// The lanes in Double, for sums that must not lose precision.
     var wide: DoubleLanes { get }
@@ -40,6 +35,15 @@ protocol LaneVector {
 extension LaneVector {
     @inline(__always) static func += (a: inout Self, b: Self) { a = a + b }
     @inline(__always) static func *= (a: inout Self, b: Self) { a = a * b }
+    @inline(__always) static prefix func - (a: Self) -> Self { Self(repeating: 0) - a }
+    @inline(__always) static func fma(_ a: Self, _ b: Self, _ c: Self) -> Self { a * b + c }
+    @inline(__always) var magnitude: Self { Self.maximum(self, -self) }
+
+    /// bound / max(length, bound), with 0 for a zero bound: the factor that projects a vector of
+    /// this length onto the ball of radius `bound` (>= 0).
+    @inline(__always) static func ballScale(length: Self, bound: Self) -> Self {
+        bound / maximum(maximum(length, bound), Self(repeating: Scalar.leastNormalMagnitude))
+    }
 
     /// The first `count` (0...8) values from `p` and zeros after them; reads nothing past them.
     @inline(__always) static func load(_ p: UnsafePointer<Scalar>, count: Int) -> Self {
@@ -83,7 +87,6 @@ struct FloatLanes: LaneVector {
     @inline(__always) static func - (a: FloatLanes, b: FloatLanes) -> FloatLanes { FloatLanes(_mm256_sub_ps(a.v, b.v)) }
     @inline(__always) static func * (a: FloatLanes, b: FloatLanes) -> FloatLanes { FloatLanes(_mm256_mul_ps(a.v, b.v)) }
     @inline(__always) static func / (a: FloatLanes, b: FloatLanes) -> FloatLanes { FloatLanes(_mm256_div_ps(a.v, b.v)) }
-    @inline(__always) static prefix func - (a: FloatLanes) -> FloatLanes { FloatLanes(repeating: 0) - a }
     @inline(__always) static func fma(_ a: FloatLanes, _ b: FloatLanes, _ c: FloatLanes) -> FloatLanes {
         FloatLanes(_mm256_fmadd_ps(a.v, b.v, c.v))
     }
@@ -94,10 +97,6 @@ struct FloatLanes: LaneVector {
     }
     @inline(__always) static func hypot(_ a: FloatLanes, _ b: FloatLanes, _ c: FloatLanes) -> FloatLanes {
         FloatLanes(_mm256_sqrt_ps(fma(a, a, fma(b, b, c * c)).v))
-    }
-    @inline(__always) var magnitude: FloatLanes { FloatLanes.maximum(self, -self) }
-    @inline(__always) static func discScale(_ a: FloatLanes, _ b: FloatLanes, bound: FloatLanes) -> FloatLanes {
-        bound / maximum(maximum(hypot(a, b), bound), FloatLanes(repeating: Float.leastNormalMagnitude))
     }
     @inline(__always) func sum() -> Float { v.sum() }
     @inline(__always) var wide: DoubleLanes {
@@ -130,7 +129,6 @@ struct DoubleLanes: LaneVector {
     @inline(__always) static func / (a: DoubleLanes, b: DoubleLanes) -> DoubleLanes {
         DoubleLanes(_mm256_div_pd(a.lo, b.lo), _mm256_div_pd(a.hi, b.hi))
     }
-    @inline(__always) static prefix func - (a: DoubleLanes) -> DoubleLanes { DoubleLanes(repeating: 0) - a }
     @inline(__always) static func fma(_ a: DoubleLanes, _ b: DoubleLanes, _ c: DoubleLanes) -> DoubleLanes {
         DoubleLanes(_mm256_fmadd_pd(a.lo, b.lo, c.lo), _mm256_fmadd_pd(a.hi, b.hi, c.hi))
     }
@@ -147,10 +145,6 @@ struct DoubleLanes: LaneVector {
     @inline(__always) static func hypot(_ a: DoubleLanes, _ b: DoubleLanes, _ c: DoubleLanes) -> DoubleLanes {
         let s = fma(a, a, fma(b, b, c * c))
         return DoubleLanes(_mm256_sqrt_pd(s.lo), _mm256_sqrt_pd(s.hi))
-    }
-    @inline(__always) var magnitude: DoubleLanes { DoubleLanes.maximum(self, -self) }
-    @inline(__always) static func discScale(_ a: DoubleLanes, _ b: DoubleLanes, bound: DoubleLanes) -> DoubleLanes {
-        bound / maximum(maximum(hypot(a, b), bound), DoubleLanes(repeating: Double.leastNormalMagnitude))
     }
     @inline(__always) func sum() -> Double { (lo + hi).sum() }
     @inline(__always) var wide: DoubleLanes { self }
@@ -184,8 +178,6 @@ struct FloatLanes: LaneVector {
     @inline(__always) static func / (a: FloatLanes, b: FloatLanes) -> FloatLanes {
         FloatLanes(_mm_div_ps(a.lo, b.lo), _mm_div_ps(a.hi, b.hi))
     }
-    @inline(__always) static prefix func - (a: FloatLanes) -> FloatLanes { FloatLanes(repeating: 0) - a }
-    @inline(__always) static func fma(_ a: FloatLanes, _ b: FloatLanes, _ c: FloatLanes) -> FloatLanes { a * b + c }
     @inline(__always) static func minimum(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes {
         FloatLanes(_mm_min_ps(a.lo, b.lo), _mm_min_ps(a.hi, b.hi))
     }
@@ -199,10 +191,6 @@ struct FloatLanes: LaneVector {
     @inline(__always) static func hypot(_ a: FloatLanes, _ b: FloatLanes, _ c: FloatLanes) -> FloatLanes {
         let s = a * a + b * b + c * c
         return FloatLanes(_mm_sqrt_ps(s.lo), _mm_sqrt_ps(s.hi))
-    }
-    @inline(__always) var magnitude: FloatLanes { FloatLanes.maximum(self, -self) }
-    @inline(__always) static func discScale(_ a: FloatLanes, _ b: FloatLanes, bound: FloatLanes) -> FloatLanes {
-        bound / maximum(maximum(hypot(a, b), bound), FloatLanes(repeating: Float.leastNormalMagnitude))
     }
     @inline(__always) func sum() -> Float { (lo + hi).sum() }
     @inline(__always) var wide: DoubleLanes {
@@ -242,8 +230,6 @@ struct DoubleLanes: LaneVector {
     @inline(__always) static func / (x: DoubleLanes, y: DoubleLanes) -> DoubleLanes {
         DoubleLanes(_mm_div_pd(x.a, y.a), _mm_div_pd(x.b, y.b), _mm_div_pd(x.c, y.c), _mm_div_pd(x.d, y.d))
     }
-    @inline(__always) static prefix func - (x: DoubleLanes) -> DoubleLanes { DoubleLanes(repeating: 0) - x }
-    @inline(__always) static func fma(_ a: DoubleLanes, _ b: DoubleLanes, _ c: DoubleLanes) -> DoubleLanes { a * b + c }
     @inline(__always) static func minimum(_ x: DoubleLanes, _ y: DoubleLanes) -> DoubleLanes {
         DoubleLanes(_mm_min_pd(x.a, y.a), _mm_min_pd(x.b, y.b), _mm_min_pd(x.c, y.c), _mm_min_pd(x.d, y.d))
     }
@@ -258,11 +244,7 @@ struct DoubleLanes: LaneVector {
         let s = x * x + y * y + z * z
         return DoubleLanes(_mm_sqrt_pd(s.a), _mm_sqrt_pd(s.b), _mm_sqrt_pd(s.c), _mm_sqrt_pd(s.d))
     }
-    @inline(__always) var magnitude: DoubleLanes { DoubleLanes.maximum(self, -self) }
     @inline(__always) func sum() -> Double { ((a + b) + (c + d)).sum() }
-    @inline(__always) static func discScale(_ a: DoubleLanes, _ b: DoubleLanes, bound: DoubleLanes) -> DoubleLanes {
-        bound / maximum(maximum(hypot(a, b), bound), DoubleLanes(repeating: Double.leastNormalMagnitude))
-    }
     @inline(__always) var wide: DoubleLanes { self }
 }
 
@@ -282,8 +264,6 @@ struct FloatLanes: LaneVector {
     @inline(__always) static func - (a: FloatLanes, b: FloatLanes) -> FloatLanes { FloatLanes(a.v - b.v) }
     @inline(__always) static func * (a: FloatLanes, b: FloatLanes) -> FloatLanes { FloatLanes(a.v * b.v) }
     @inline(__always) static func / (a: FloatLanes, b: FloatLanes) -> FloatLanes { FloatLanes(a.v / b.v) }
-    @inline(__always) static prefix func - (a: FloatLanes) -> FloatLanes { FloatLanes(-a.v) }
-    @inline(__always) static func fma(_ a: FloatLanes, _ b: FloatLanes, _ c: FloatLanes) -> FloatLanes { a * b + c }
     @inline(__always) static func minimum(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes {
         FloatLanes(a.v.replacing(with: b.v, where: b.v .< a.v))
     }
@@ -296,11 +276,7 @@ struct FloatLanes: LaneVector {
     @inline(__always) static func hypot(_ a: FloatLanes, _ b: FloatLanes, _ c: FloatLanes) -> FloatLanes {
         FloatLanes((a.v * a.v + b.v * b.v + c.v * c.v).squareRoot())
     }
-    @inline(__always) var magnitude: FloatLanes { FloatLanes.maximum(self, -self) }
     @inline(__always) func sum() -> Float { v.sum() }
-    @inline(__always) static func discScale(_ a: FloatLanes, _ b: FloatLanes, bound: FloatLanes) -> FloatLanes {
-        bound / maximum(maximum(hypot(a, b), bound), FloatLanes(repeating: Float.leastNormalMagnitude))
-    }
     @inline(__always) var wide: DoubleLanes { DoubleLanes(SIMD8<Double>(v)) }
 }
 
@@ -318,8 +294,6 @@ struct DoubleLanes: LaneVector {
     @inline(__always) static func - (a: DoubleLanes, b: DoubleLanes) -> DoubleLanes { DoubleLanes(a.v - b.v) }
     @inline(__always) static func * (a: DoubleLanes, b: DoubleLanes) -> DoubleLanes { DoubleLanes(a.v * b.v) }
     @inline(__always) static func / (a: DoubleLanes, b: DoubleLanes) -> DoubleLanes { DoubleLanes(a.v / b.v) }
-    @inline(__always) static prefix func - (a: DoubleLanes) -> DoubleLanes { DoubleLanes(-a.v) }
-    @inline(__always) static func fma(_ a: DoubleLanes, _ b: DoubleLanes, _ c: DoubleLanes) -> DoubleLanes { a * b + c }
     @inline(__always) static func minimum(_ a: DoubleLanes, _ b: DoubleLanes) -> DoubleLanes {
         DoubleLanes(a.v.replacing(with: b.v, where: b.v .< a.v))
     }
@@ -332,11 +306,7 @@ struct DoubleLanes: LaneVector {
     @inline(__always) static func hypot(_ a: DoubleLanes, _ b: DoubleLanes, _ c: DoubleLanes) -> DoubleLanes {
         DoubleLanes((a.v * a.v + b.v * b.v + c.v * c.v).squareRoot())
     }
-    @inline(__always) var magnitude: DoubleLanes { DoubleLanes.maximum(self, -self) }
     @inline(__always) func sum() -> Double { v.sum() }
-    @inline(__always) static func discScale(_ a: DoubleLanes, _ b: DoubleLanes, bound: DoubleLanes) -> DoubleLanes {
-        bound / maximum(maximum(hypot(a, b), bound), DoubleLanes(repeating: Double.leastNormalMagnitude))
-    }
     @inline(__always) var wide: DoubleLanes { self }
 }
 

@@ -209,8 +209,9 @@ public final class RadonOperator: LinearOperator {
         let bins = g.angles.count * g.detectors, pixels = g.rows * g.columns
         let rowsL = rowLayout, columnsL = columnLayout
         let team = teamSize, size = rowsL.count + columnsL.count
-        // Each thread scatters its angles into a private padded image and padded transpose; they
-        // are then added.
+        // Each thread scatters its angles into a private padded image and padded transpose, zeroed
+        // by the thread for each slice; they are then added. The buffer starts zeroed as well, since
+        // a team the system cannot fully start leaves some of them untouched.
         let partial = try AlignedBuffer<Double>(repeating: 0, count: team * size)
         for slice in 0..<slices {
             let sinogram = sinograms + slice * bins

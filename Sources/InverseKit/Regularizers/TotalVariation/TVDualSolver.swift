@@ -4,6 +4,12 @@ import Glibc
 import Darwin
 #endif
 
+/// Slots of a thread's partial sums in `TVDualSolver`.
+private enum Slot {
+    static let restart = 0, fidelity = 1, dual = 2, tv = 3, averageFidelity = 4, averageTV = 5
+    static let secondRestart = 6 // of the second iteration of a pair
+}
+
 /// Accelerated projected gradient on the dual of
 ///     min_{lower <= x <= upper} 0.5 ||x - y||^2 + lambda sum_i w_i |(D x)_i|
 /// (Beck and Teboulle's FGP, with O'Donoghue and Candes' gradient restart), stopped by the duality
@@ -13,7 +19,9 @@ import Darwin
 ///   0. each thread computes x(r) on the first plane of its slab (its neighbour above needs it);
 ///   1. each thread sweeps its slab plane by plane, computing x(r) one plane ahead into a two-plane
 ///      ring and taking the dual step on the plane behind it, so x never goes to memory.
-/// The duality gap is evaluated every `checkInterval` iterations in two more phases.
+/// Iterations normally run in pairs that share one pass over memory (see "Pairs of iterations").
+/// The duality gap is evaluated at multiples of `checkInterval` (skipping those its trend says
+/// cannot succeed) in two more phases.
 ///
 /// The primal side of the certificate has two candidates: x(q), and a running average of the
 /// primal points x(r) the iterations compute anyway, weighted by the squared momentum t_k^2 (after
@@ -51,14 +59,14 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
     // a two-plane ring, and x_B saved on the slab's second and last planes.
     private let pairPlanes: AlignedBuffer<T>
     private static var pairPlanesPerThread: Int { 5 }
-    // Per-thread partial sums, one cache line each: restart, fidelity, dual, tv.
+    // Per-thread partial sums, one cache line each, at the slots below.
     private let partials: AlignedBuffer<Double>
     private static var partialStride: Int { 8 }
 
     private var info = TVInfo()
 
-    /// `q` must hold the starting dual (zeros for a cold start; it is projected here). `x` may not
-    /// overlap `y`, `q` or the weights.
+    /// `q` must hold the starting dual (zeros for a cold start; a warm start is projected onto the
+    /// dual ball first). `x` may not overlap `y`, `q` or the weights.
     init(grid: TVGrid, y: UnsafePointer<T>, weights: UnsafeMutablePointer<T>?, q: UnsafeMutablePointer<T>,
          x: UnsafeMutablePointer<T>, options: TVOptions) throws {
         self.grid = grid
@@ -201,18 +209,15 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
                 team.barrier()
                 computeFirstPlaneOfSecond(rank: rank, slab: slab)
                 team.barrier()
-                mine[0] = Double(first)
-                mine[6] = Double(inner + pairFinish(rank: rank, slab: slab, beta: betas.1, share: shares.1))
+                mine[Slot.restart] = Double(first)
+                mine[Slot.secondRestart] = Double(inner + pairFinish(rank: rank, slab: slab, beta: betas.1,
+                                                                     share: shares.1))
             } else {
-                mine[0] = Double(sweep(rank: rank, team: team, slab: slab, base: base, beta: betas.0, share: shares.0))
-                mine[6] = 0
+                mine[Slot.restart] = Double(sweep(rank: rank, slab: slab, base: base, beta: betas.0, share: shares.0))
+                mine[Slot.secondRestart] = 0
             }
             team.barrier()
-            var first = 0.0, second = 0.0
-            for t in 0..<team.size {
-                first += partials.pointer[t * Self.partialStride]
-                second += partials.pointer[t * Self.partialStride + 6]
-            }
+            let first = total(Slot.restart, team), second = total(Slot.secondRestart, team)
             if first < 0 || second < 0 {
                 momentum = 1
                 base = q
@@ -258,30 +263,50 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
         }
     }
 
-    /// Phase 1: the fused pipeline over this thread's slab.
-    private func sweep(rank: Int, team: ThreadTeam, slab: Range<Int>, base: UnsafeMutablePointer<T>, beta: T,
-                       share: T) -> T {
-        let plane = grid.plane
-        let ring = ringPlanes.pointer + rank * 2 * plane
-        var target = ring
-        var current = firstPlane(rank: rank)
-        var restart: T = 0
-        for i in slab {
-            let next: UnsafeMutablePointer<T>
-            if i + 1 < slab.upperBound {
-                computePrimalPlane(i + 1, from: base, into: target)
-                next = target
-            } else if i + 1 < grid.n0 {
-                next = firstPlane(rank: rank + 1)
-            } else {
-                next = current // last plane: zero difference along axis 0
-            }
-            restart += dualPlane(i, current: current, next: next, base: base, beta: beta, share: share)
-            if next == target {
-                current = target
-                target = target == ring ? ring + plane : ring
-            }
+    /// The sum over the team of one slot of the partial sums.
+    private func total(_ slot: Int, _ team: ThreadTeam) -> Double {
+        (0..<team.size).reduce(0.0) { $0 + partials.pointer[$1 * Self.partialStride + slot] }
+    }
+
+    /// One thread's walk over its slab for one iteration: x(base) one plane ahead in a two-plane
+    /// ring (the slab's first plane was computed in phase 0, the next slab's first plane by the
+    /// thread below), the dual step on the plane behind it.
+    private struct Pipeline {
+        let ring: UnsafeMutablePointer<T>
+        var current: UnsafeMutablePointer<T>
+        var target: UnsafeMutablePointer<T>
+    }
+
+    private func pipeline(rank: Int) -> Pipeline {
+        let ring = ringPlanes.pointer + rank * 2 * grid.plane
+        return Pipeline(ring: ring, current: firstPlane(rank: rank), target: ring)
+    }
+
+    /// Plane i of the walk. Returns its restart sum.
+    private func advance(_ p: inout Pipeline, plane i: Int, rank: Int, slab: Range<Int>, base: UnsafeMutablePointer<T>,
+                         beta: T, share: T) -> T {
+        let next: UnsafeMutablePointer<T>
+        if i + 1 < slab.upperBound {
+            computePrimalPlane(i + 1, from: base, into: p.target)
+            next = p.target
+        } else if i + 1 < grid.n0 {
+            next = firstPlane(rank: rank + 1)
+        } else {
+            next = p.current // last plane: zero difference along axis 0
         }
+        let restart = dualPlane(i, current: p.current, next: next, base: base, beta: beta, share: share)
+        if next == p.target {
+            p.current = p.target
+            p.target = p.target == p.ring ? p.ring + grid.plane : p.ring
+        }
+        return restart
+    }
+
+    /// Phase 1: the fused pipeline over this thread's slab.
+    private func sweep(rank: Int, slab: Range<Int>, base: UnsafeMutablePointer<T>, beta: T, share: T) -> T {
+        var walk = pipeline(rank: rank)
+        var restart: T = 0
+        for i in slab { restart += advance(&walk, plane: i, rank: rank, slab: slab, base: base, beta: beta, share: share) }
         return restart
     }
 
@@ -336,28 +361,14 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
     private func pairSweep(rank: Int, slab: Range<Int>, base: UnsafeMutablePointer<T>, betas: (T, T),
                            shares: (T, T)) -> (T, T) {
         let plane = grid.plane
-        let ringA = ringPlanes.pointer + rank * 2 * plane, ringB = pairPlane(rank, 1)
-        let savedSecond = pairPlane(rank, 3), savedLast = pairPlane(rank, 4)
-        var targetA = ringA, currentA = firstPlane(rank: rank)
+        let ringB = pairPlane(rank, 1), savedSecond = pairPlane(rank, 3), savedLast = pairPlane(rank, 4)
+        var walkA = pipeline(rank: rank)
         var targetB = ringB
         var currentB: UnsafeMutablePointer<T>? = nil
         var restartA: T = 0, restartB: T = 0
         let first = slab.lowerBound, end = slab.upperBound
         for i in slab {
-            let nextA: UnsafeMutablePointer<T>
-            if i + 1 < end {
-                computePrimalPlane(i + 1, from: base, into: targetA)
-                nextA = targetA
-            } else if i + 1 < grid.n0 {
-                nextA = firstPlane(rank: rank + 1)
-            } else {
-                nextA = currentA
-            }
-            restartA += dualPlane(i, current: currentA, next: nextA, base: base, beta: betas.0, share: shares.0)
-            if nextA == targetA {
-                currentA = targetA
-                targetA = targetA == ringA ? ringA + plane : ringA
-            }
+            restartA += advance(&walkA, plane: i, rank: rank, slab: slab, base: base, beta: betas.0, share: shares.0)
             guard i > first else { continue }
             computePrimalPlane(i, from: r, into: targetB)
             if i == first + 1 { savedSecond.update(from: targetB, count: plane) }
@@ -401,7 +412,8 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
                          averaged: Bool) -> (stop: Bool, relativeGap: Double) {
         let mine = partials.pointer + rank * Self.partialStride
         let average = averaged ? averageStorage?.pointer : nil
-        var fidelity = 0.0, dual = 0.0, averageFidelity = 0.0
+        // This thread's shares first, then the team's totals.
+        var fidelity = 0.0, dualShare = 0.0, averageFidelity = 0.0
         for i in slab {
             for j in 0..<grid.n1 {
                 let offset = rowOffset(plane: i, row: j)
@@ -410,31 +422,22 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
                     y: yRow, dual: dualRows(q, plane: i, row: j),
                     count: grid.n2, lower: lower, upper: upper, into: x + offset)
                 fidelity += part.fidelity
-                dual += part.dual
+                dualShare += part.dual
                 if let average { averageFidelity += TVRowKernels<T>.fidelityRow(average + offset, yRow, count: grid.n2) }
             }
         }
-        mine[1] = fidelity
-        mine[2] = dual
-        mine[4] = averageFidelity
+        mine[Slot.fidelity] = fidelity
+        mine[Slot.dual] = dualShare
+        mine[Slot.averageFidelity] = averageFidelity
         team.barrier()
-        mine[3] = TVValue<T, N>.slabValue(x: x, grid: grid, weights: weights, ones: onesRow.pointer, slab: slab)
-        mine[5] = average.map {
+        mine[Slot.tv] = TVValue<T, N>.slabValue(x: x, grid: grid, weights: weights, ones: onesRow.pointer, slab: slab)
+        mine[Slot.averageTV] = average.map {
             TVValue<T, N>.slabValue(x: $0, grid: grid, weights: weights, ones: onesRow.pointer, slab: slab)
         } ?? 0
         team.barrier()
-        fidelity = 0; dual = 0; averageFidelity = 0
-        var tv = 0.0, averageTV = 0.0
-        for t in 0..<team.size {
-            let p = partials.pointer + t * Self.partialStride
-            fidelity += p[1]
-            dual += p[2]
-            tv += p[3]
-            averageFidelity += p[4]
-            averageTV += p[5]
-        }
-        var primal = fidelity + options.lambda * tv
-        let averagePrimal = averageFidelity + options.lambda * averageTV
+        let dual = total(Slot.dual, team)
+        var primal = total(Slot.fidelity, team) + options.lambda * total(Slot.tv, team)
+        let averagePrimal = total(Slot.averageFidelity, team) + options.lambda * total(Slot.averageTV, team)
         let averageWins = average != nil && averagePrimal < primal
         if averageWins { primal = averagePrimal }
         let gap = max(primal - dual, 0)

@@ -4,14 +4,26 @@
 /// vanish), a missing next primal row is the row itself (its forward difference is zero).
 enum TVRowKernels<T: LaneScalar> {
     typealias Row = UnsafeMutablePointer<T>
-    /// Eight pixels per step: two SSE registers of Float, four of Double, so several independent
-    /// square roots and divisions are in flight.
+    /// Eight pixels per step (one or two AVX registers, two or four SSE ones), so several
+    /// independent square roots and divisions are in flight.
     typealias Lanes = T.Lanes
     static var width: Int { 8 }
 
     @inline(__always) static func load(_ p: Row, _ k: Int) -> Lanes { Lanes.load(p + k) }
 
     @inline(__always) static func store(_ v: Lanes, _ p: Row, _ k: Int) { v.store(to: p + k) }
+
+    /// Eight lanes from k, or, for the partial block at the end of a row, the `rest` that remain
+    /// (zeros after them).
+    @inline(__always) static func load(_ p: Row, _ k: Int, rest: Int?) -> Lanes {
+        if let rest { return Lanes.load(p + k, count: rest) }
+        return load(p, k)
+    }
+
+    /// Stores eight lanes at k, or only the first `rest`.
+    @inline(__always) static func store(_ v: Lanes, _ p: Row, _ k: Int, rest: Int?) {
+        if let rest { v.store(to: p + k, count: rest) } else { store(v, p, k) }
+    }
 
     /// The dual components that meet at one row: axis 0 at this plane and the previous one, the
     /// middle axis (3-D only) at this row and the previous one, and the contiguous axis.
@@ -28,41 +40,30 @@ enum TVRowKernels<T: LaneScalar> {
     static func divergence(_ p: DualRows, _ k: Int) -> T {
         var d = p.axis0[k] - p.axis0Previous[k] + p.last[k]
         if k > 0 { d -= p.last[k - 1] }
+        if let mid = p.middle, let midPrev = p.middlePrevious { d += mid[k] - midPrev[k] }
         return d
     }
 
-    /// x = clip(y + div p, lower, upper) on one row.
+    /// `divergence` on the eight pixels from k >= 1.
+    @inline(__always)
+    static func divergence(_ p: DualRows, lanesAt k: Int) -> Lanes {
+        var d = load(p.axis0, k) - load(p.axis0Previous, k) + (load(p.last, k) - load(p.last, k - 1))
+        if let mid = p.middle, let midPrev = p.middlePrevious { d += load(mid, k) - load(midPrev, k) }
+        return d
+    }
+
+    /// x = clip(y + div p, lower, upper) on one row: lanes from k = 1 (k = 0 has no left
+    /// neighbour), pixel 0 and the end of the row one at a time.
     @inline(__always)
     static func primalRow(y: Row, dual p: DualRows, count: Int, lower: T, upper: T, into x: Row) {
-        if let mid = p.middle, let midPrev = p.middlePrevious {
-            let d0 = p.axis0[0] - p.axis0Previous[0] + mid[0] - midPrev[0] + p.last[0]
-            x[0] = Swift.min(Swift.max(y[0] + d0, lower), upper)
-            var k = 1
-            let lo = Lanes(repeating: lower), hi = Lanes(repeating: upper)
-            while k &+ width <= count {
-                let d = load(p.axis0, k) - load(p.axis0Previous, k) + (load(mid, k) - load(midPrev, k))
-                    + (load(p.last, k) - load(p.last, k - 1))
-                store(Lanes.minimum(Lanes.maximum(load(y, k) + d, lo), hi), x, k)
-                k &+= width
-            }
-            for k in k..<count {
-                let d = p.axis0[k] - p.axis0Previous[k] + mid[k] - midPrev[k] + p.last[k] - p.last[k - 1]
-                x[k] = Swift.min(Swift.max(y[k] + d, lower), upper)
-            }
-        } else {
-            x[0] = Swift.min(Swift.max(y[0] + p.axis0[0] - p.axis0Previous[0] + p.last[0], lower), upper)
-            var k = 1
-            let lo = Lanes(repeating: lower), hi = Lanes(repeating: upper)
-            while k + width <= count {
-                let d = load(p.axis0, k) - load(p.axis0Previous, k) + load(p.last, k) - load(p.last, k - 1)
-                store(Lanes.minimum(Lanes.maximum(load(y, k) + d, lo), hi), x, k)
-                k += width
-            }
-            for k in k..<count {
-                let d = p.axis0[k] - p.axis0Previous[k] + p.last[k] - p.last[k - 1]
-                x[k] = Swift.min(Swift.max(y[k] + d, lower), upper)
-            }
+        var k = 1
+        let lo = Lanes(repeating: lower), hi = Lanes(repeating: upper)
+        while k &+ width <= count {
+            store(Lanes.minimum(Lanes.maximum(load(y, k) + divergence(p, lanesAt: k), lo), hi), x, k)
+            k &+= width
         }
+        x[0] = Swift.min(Swift.max(y[0] + divergence(p, 0), lower), upper)
+        for k in k..<count { x[k] = Swift.min(Swift.max(y[k] + divergence(p, k), lower), upper) }
     }
 
     /// The primal row of the certificate: writes x = clip(y + div q) and returns, summed over the
@@ -76,9 +77,8 @@ enum TVRowKernels<T: LaneScalar> {
         var k = 1
         let lo = Lanes(repeating: lower), hi = Lanes(repeating: upper)
         var fidelityLanes = DoubleLanes(repeating: 0), dualLanes = DoubleLanes(repeating: 0)
-        while k + width <= count {
-            var d = load(p.axis0, k) - load(p.axis0Previous, k) + (load(p.last, k) - load(p.last, k - 1))
-            if let mid = p.middle, let midPrev = p.middlePrevious { d += load(mid, k) - load(midPrev, k) }
+        while k &+ width <= count {
+            let d = divergence(p, lanesAt: k)
             let yk = load(y, k)
             let z = yk + d
             let xk = Lanes.minimum(Lanes.maximum(z, lo), hi)
@@ -88,7 +88,7 @@ enum TVRowKernels<T: LaneScalar> {
             fidelityLanes += r * r
             let cross: DoubleLanes = (yd + yd) * dd
             dualLanes += s * s - dd * dd - cross
-            k += width
+            k &+= width
         }
         let head = certificateScalar(y: y, dual: p, range: 0..<1, lower: lower, upper: upper, into: x)
         let fidelity = 0.5 * fidelityLanes.sum() + head.fidelity
@@ -102,8 +102,7 @@ enum TVRowKernels<T: LaneScalar> {
                                           into x: Row) -> (fidelity: Double, dual: Double) {
         var fidelity = 0.0, dual = 0.0
         for k in range {
-            var d = divergence(p, k)
-            if let mid = p.middle, let midPrev = p.middlePrevious { d += mid[k] - midPrev[k] }
+            let d = divergence(p, k)
             let yk = y[k]
             let z = yk + d
             let xk = Swift.min(Swift.max(z, lower), upper)
@@ -127,77 +126,52 @@ enum TVRowKernels<T: LaneScalar> {
         q0: Row, qMid: Row?, qLast: Row, b0: Row, bMid: Row?, bLast: Row, r0: Row, rMid: Row?, rLast: Row,
         weights: Row, weighted: Bool, lambda: T, tau: T, beta: T, count: Int
     ) -> T {
-        var restart: T = 0
+        // Full blocks of eight pixels while the next pixel along the row exists; then the rest of
+        // the row, the last column included, as one partial block. Its lanes past the row read
+        // zeros, which project to zero and add nothing to the restart sum, and are not stored. The
+        // last column has no forward difference along the row, so its "next" value is itself.
+        let tauV = Lanes(repeating: tau), betaV = Lanes(repeating: beta), lambdaV = Lanes(repeating: lambda)
+        var lanes = Lanes(repeating: 0)
+        var k = 0
         if let nextRow, let qMid, let rMid, let bMid {
-            // As in 2-D below, with the middle axis's difference to the next row.
-            var k = 0
-            var lanes = Lanes(repeating: 0)
-            let tauV = Lanes(repeating: tau), betaV = Lanes(repeating: beta), lambdaV = Lanes(repeating: lambda)
+            @inline(__always) func block(_ k: Int, _ rest: Int?, right: Lanes) -> Lanes {
+                let bound = weighted ? lambdaV * load(weights, k, rest: rest) : lambdaV
+                let step = dualBlock3(
+                    N.self, x: load(xRow, k, rest: rest), below: load(nextPlane, k, rest: rest),
+                    after: load(nextRow, k, rest: rest), right: right,
+                    base: (load(b0, k, rest: rest), load(bMid, k, rest: rest), load(bLast, k, rest: rest)),
+                    old: (load(q0, k, rest: rest), load(qMid, k, rest: rest), load(qLast, k, rest: rest)),
+                    bound: bound, tau: tauV, beta: betaV)
+                store(step.r.0, r0, k, rest: rest); store(step.r.1, rMid, k, rest: rest)
+                store(step.r.2, rLast, k, rest: rest)
+                store(step.v.0, q0, k, rest: rest); store(step.v.1, qMid, k, rest: rest)
+                store(step.v.2, qLast, k, rest: rest)
+                return step.restart
+            }
             while k &+ width < count {
-                let bound = weighted ? lambdaV * load(weights, k) : lambdaV
-                let step = dualBlock3(N.self, x: load(xRow, k), below: load(nextPlane, k), after: load(nextRow, k),
-                                      right: load(xRow, k &+ 1), base: (load(b0, k), load(bMid, k), load(bLast, k)),
-                                      old: (load(q0, k), load(qMid, k), load(qLast, k)), bound: bound, tau: tauV,
-                                      beta: betaV)
-                lanes += step.restart
-                store(step.r.0, r0, k); store(step.r.1, rMid, k); store(step.r.2, rLast, k)
-                store(step.v.0, q0, k); store(step.v.1, qMid, k); store(step.v.2, qLast, k)
+                lanes += block(k, nil, right: load(xRow, k &+ 1))
                 k &+= width
             }
-            let rest = count - k
-            let right = nextAlongRow(xRow, from: k, count: count)
-            let bound = weighted ? lambdaV * Lanes.load(weights + k, count: rest) : lambdaV
-            let step = dualBlock3(N.self, x: Lanes.load(xRow + k, count: rest), below: Lanes.load(nextPlane + k, count: rest),
-                                  after: Lanes.load(nextRow + k, count: rest), right: right,
-                                  base: (Lanes.load(b0 + k, count: rest), Lanes.load(bMid + k, count: rest),
-                                         Lanes.load(bLast + k, count: rest)),
-                                  old: (Lanes.load(q0 + k, count: rest), Lanes.load(qMid + k, count: rest),
-                                        Lanes.load(qLast + k, count: rest)),
-                                  bound: bound, tau: tauV, beta: betaV)
-            lanes += step.restart
-            step.r.0.store(to: r0 + k, count: rest); step.r.1.store(to: rMid + k, count: rest)
-            step.r.2.store(to: rLast + k, count: rest)
-            step.v.0.store(to: q0 + k, count: rest); step.v.1.store(to: qMid + k, count: rest)
-            step.v.2.store(to: qLast + k, count: rest)
-            restart += lanes.sum()
+            lanes += block(k, count - k, right: nextAlongRow(xRow, from: k, count: count))
         } else {
-            // Full blocks of eight pixels while the next pixel along the row exists; then the rest
-            // of the row, the last column included, as one partial block. Its lanes past the row
-            // read zeros, which project to zero and add nothing to the restart sum, and are not
-            // stored. The last column has no forward difference along the row, so its "next"
-            // value is itself.
-            var k = 0
-            var lanes = Lanes(repeating: 0)
-            let tauV = Lanes(repeating: tau), betaV = Lanes(repeating: beta), lambdaV = Lanes(repeating: lambda)
+            @inline(__always) func block(_ k: Int, _ rest: Int?, right: Lanes) -> Lanes {
+                let bound = weighted ? lambdaV * load(weights, k, rest: rest) : lambdaV
+                let step = dualBlock(
+                    N.self, x: load(xRow, k, rest: rest), below: load(nextPlane, k, rest: rest), right: right,
+                    base0: load(b0, k, rest: rest), base1: load(bLast, k, rest: rest),
+                    old0: load(q0, k, rest: rest), old1: load(qLast, k, rest: rest), bound: bound, tau: tauV,
+                    beta: betaV)
+                store(step.r0, r0, k, rest: rest); store(step.r1, rLast, k, rest: rest)
+                store(step.v0, q0, k, rest: rest); store(step.v1, qLast, k, rest: rest)
+                return step.restart
+            }
             while k &+ width < count {
-                let xk = load(xRow, k)
-                let bound = weighted ? lambdaV * load(weights, k) : lambdaV
-                let step = dualBlock(N.self, x: xk, below: load(nextPlane, k), right: load(xRow, k &+ 1),
-                                     base0: load(b0, k), base1: load(bLast, k), old0: load(q0, k), old1: load(qLast, k),
-                                     bound: bound, tau: tauV, beta: betaV)
-                lanes += step.restart
-                store(step.r0, r0, k)
-                store(step.r1, rLast, k)
-                store(step.v0, q0, k)
-                store(step.v1, qLast, k)
+                lanes += block(k, nil, right: load(xRow, k &+ 1))
                 k &+= width
             }
-            let rest = count - k
-            let right = nextAlongRow(xRow, from: k, count: count)
-            let bound = weighted ? lambdaV * Lanes.load(weights + k, count: rest) : lambdaV
-            let step = dualBlock(N.self, x: Lanes.load(xRow + k, count: rest), below: Lanes.load(nextPlane + k, count: rest),
-                                 right: right, base0: Lanes.load(b0 + k, count: rest),
-                                 base1: Lanes.load(bLast + k, count: rest), old0: Lanes.load(q0 + k, count: rest),
-                                 old1: Lanes.load(qLast + k, count: rest),
-                                 bound: bound, tau: tauV, beta: betaV)
-            lanes += step.restart
-            step.r0.store(to: r0 + k, count: rest)
-            step.r1.store(to: rLast + k, count: rest)
-            step.v0.store(to: q0 + k, count: rest)
-            step.v1.store(to: qLast + k, count: rest)
-            restart += lanes.sum()
+            lanes += block(k, count - k, right: nextAlongRow(xRow, from: k, count: count))
         }
-        return restart
+        return lanes.sum()
     }
 
     /// x[k + 1 ..< count] then x[count - 1] (the last column's zero difference), zeros after.
@@ -283,19 +257,16 @@ enum TVRowKernels<T: LaneScalar> {
     @inline(__always)
     static func valueRow<N: TVPixelNorm>(_: N.Type, xRow: Row, nextPlane: Row, nextRow: Row?,
                                          weights: Row, count: Int) -> Double {
-        var sum = 0.0
+        var lanes = DoubleLanes(repeating: 0)
         var k = 0
-        do {
-            var lanes = DoubleLanes(repeating: 0)
-            while k + width < count {
-                let xk = load(xRow, k)
-                let norm: Lanes = nextRow.map { N.norm(load(nextPlane, k) - xk, load($0, k) - xk, load(xRow, k + 1) - xk) }
-                    ?? N.norm(load(nextPlane, k) - xk, load(xRow, k + 1) - xk)
-                lanes += (load(weights, k) * norm).wide
-                k += width
-            }
-            sum = lanes.sum()
+        while k &+ width < count {
+            let xk = load(xRow, k)
+            let norm: Lanes = nextRow.map { N.norm(load(nextPlane, k) - xk, load($0, k) - xk, load(xRow, k &+ 1) - xk) }
+                ?? N.norm(load(nextPlane, k) - xk, load(xRow, k &+ 1) - xk)
+            lanes += (load(weights, k) * norm).wide
+            k &+= width
         }
+        var sum = lanes.sum()
         for k in k..<count {
             let xk = xRow[k]
             let g0 = nextPlane[k] - xk
