@@ -7,28 +7,36 @@
 //   InverseKitC         only the C-ABI thunks; built as libinversekit.so with the Swift runtime
 //                       linked in statically and only the ik_ symbols exported
 //
-// The core's hot loops use AVX2 and FMA when the machine that builds the package has them (like
-// -march=native in a C build), else SSE2, which every x86-64 processor has. Set
-// INVERSEKIT_PORTABLE=1 when building a library for other machines.
+// The core's hot loops use the widest vector instructions of the machine that builds the package
+// (like -march=native in a C build): AVX-512, else AVX2 with FMA, else SSE2, which every x86-64
+// processor has. Set INVERSEKIT_PORTABLE=1 when building a library for other machines, or
+// INVERSEKIT_NO_AVX512=1 to stop at AVX2.
 import Foundation
 import PackageDescription
 
-/// True on an x86-64 Linux machine whose processors report AVX2 and FMA.
-func hostHasAVX2() -> Bool {
+/// The vector instruction sets the core may use: those of this x86-64 Linux machine's processors
+/// that the kernels have code for, unless the environment asks for less.
+func hostVectorLevel() -> (avx2: Bool, avx512: Bool) {
     #if arch(x86_64) && os(Linux)
-    guard ProcessInfo.processInfo.environment["INVERSEKIT_PORTABLE"] == nil,
+    let environment = ProcessInfo.processInfo.environment
+    guard environment["INVERSEKIT_PORTABLE"] == nil,
           let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+          let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return (false, false) }
     let words = Set(flags.split(separator: " "))
-    return words.contains("avx2") && words.contains("fma")
+    let avx2 = words.contains("avx2") && words.contains("fma")
+    // Skylake-server level: foundation, byte/word, doubleword/quadword, 128/256-bit forms, conflict.
+    let avx512 = avx2 && environment["INVERSEKIT_NO_AVX512"] == nil
+        && ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"].allSatisfy { words.contains(Substring($0)) }
+    return (avx2, avx512)
     #else
-    return false
+    return (false, false)
     #endif
 }
 
-let coreSettings: [SwiftSetting] = hostHasAVX2()
-    ? [.define("INVERSEKIT_AVX2"), .unsafeFlags(["-target-cpu", "haswell"])]
-    : []
+let vectorLevel = hostVectorLevel()
+let coreSettings: [SwiftSetting] = vectorLevel.avx512
+    ? [.define("INVERSEKIT_AVX2"), .define("INVERSEKIT_AVX512"), .unsafeFlags(["-target-cpu", "skylake-avx512"])]
+    : vectorLevel.avx2 ? [.define("INVERSEKIT_AVX2"), .unsafeFlags(["-target-cpu", "haswell"])] : []
 
 let package = Package(
     name: "InverseKit",

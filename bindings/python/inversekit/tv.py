@@ -78,7 +78,9 @@ def tv_denoise(
 
     TV uses forward differences with Neumann boundary; isotropic TV sums w_i * |grad x_i|_2,
     anisotropic TV sums w_i * |grad x_i|_1. The solver stops when the relative duality gap
-    (primal - dual) / primal <= tol or after max_iter iterations.
+    (primal - dual) / primal <= tol or after max_iter iterations. 2-D cold starts without `dual`
+    use a primal-dual method that needs about 1.6x fewer iterations; the others (and any stall of
+    it) use accelerated projected gradient on the dual, whose final dual warm-starts well.
 
     y        float32 or float64 array, 2-D or 3-D, any strides; the result has y's dtype.
     weights  optional per-pixel weights >= 0 of y's shape (space-variant TV).

@@ -72,8 +72,8 @@ def test_warm_start_reuses_and_returns_dual(image):
     assert primal_q >= info1.primal * (1 - 1e-12)
     radius = np.sqrt(2 * info1.gap) + np.sqrt(2 * max(0.0, primal_q - info1.dual))
     assert np.linalg.norm(x1 - xq) <= radius + 1e-12
-    # A nearby problem converges faster from it.
-    cold = ik.tv_denoise(image * 1.01, 0.1, tol=1e-6, return_info=True)[1]
+    # A nearby problem converges faster from it than from zeros (a kept dual: the same method).
+    cold = ik.tv_denoise(image * 1.01, 0.1, tol=1e-6, dual=np.zeros_like(dual), return_info=True)[1]
     warm = ik.tv_denoise(image * 1.01, 0.1, tol=1e-6, dual=dual, return_info=True)[1]
     assert warm.converged and warm.iterations < cold.iterations
 
@@ -144,10 +144,11 @@ def test_prox_object_matches_function_and_warm_starts(rng):
         # Both within sqrt(2 gap) of the optimum (P is 1-strongly convex).
         assert np.linalg.norm(x1 - expected) <= np.sqrt(2 * first.gap) + np.sqrt(2 * best.gap)
         assert first.primal == pytest.approx(best.primal, rel=2e-7)
-        # A nearby point and a nearby lambda: the stored dual makes it cheaper than a cold start.
+        # A nearby point and a nearby lambda: the stored dual makes it cheaper than a cold start
+        # of the same (dual) method, which a kept dual selects.
         x2, second = prox(y * 0.98 + 0.01, 0.11, return_info=True)
         cold = ik.tv_denoise(y * 0.98 + 0.01, 0.11, lower=0.0, upper=1.0, tol=1e-7, max_iter=50_000,
-                             return_info=True)[1]
+                             dual=np.zeros(ik.dual_shape(y.shape)), return_info=True)[1]
         assert second.converged and second.iterations < cold.iterations
         assert second.primal == pytest.approx(cold.primal, rel=1e-6)
         prox.reset()
@@ -218,8 +219,7 @@ def test_large_float64_problems_are_certified_in_float64(rng):
     assert tight.converged
     # A warm start from the previous dual goes through the same path. (The dual alone does not
     # carry the averaged primal iterate, so it takes a few iterations, far fewer than from cold.)
-    cold = ik.tv_denoise(y, 0.1, tol=1e-4, return_info=True)[1]
     dual = np.zeros(ik.dual_shape(y.shape))
-    ik.tv_denoise(y, 0.1, tol=1e-4, dual=dual)
+    cold = ik.tv_denoise(y, 0.1, tol=1e-4, dual=dual, return_info=True)[1]
     again = ik.tv_denoise(y, 0.1, tol=1e-4, dual=dual, return_info=True)[1]
     assert again.converged and again.iterations <= cold.iterations // 4

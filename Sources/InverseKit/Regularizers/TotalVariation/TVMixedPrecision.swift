@@ -1,4 +1,4 @@
-/// Double-precision TV problems solved mostly in single precision: the dual iterations run in Float
+/// Double-precision TV problems solved mostly in single precision: the iterations run in Float
 /// (half the memory traffic, twice the SIMD lanes) until their own certificate reaches half the
 /// tolerance; the dual is then converted and certified in Double, which continues iterating only
 /// if the Double gap is still above the tolerance. The answer and its certificate are Double.
@@ -18,12 +18,12 @@ final class TVMixedPrecision<N: TVPixelNorm> {
     private let wF: AlignedBuffer<Float>?
     private let qF: AlignedBuffer<Float>
     private let xF: AlignedBuffer<Float>
-    private let single: TVDualSolver<Float, N>
+    private let single: TVSolver<Float, N>
     private let double: TVDualSolver<Double, N>
 
     /// Allocates everything up front (nothing is written before every allocation succeeded).
     init(grid: TVGrid, y: UnsafePointer<Double>, weights: UnsafeMutablePointer<Double>?, q: UnsafeMutablePointer<Double>,
-         x: UnsafeMutablePointer<Double>, options: TVOptions) throws {
+         x: UnsafeMutablePointer<Double>, options: TVOptions, warmStart: Bool, keepsDual: Bool) throws {
         self.grid = grid
         self.y = y
         self.weights = weights
@@ -36,8 +36,8 @@ final class TVMixedPrecision<N: TVPixelNorm> {
         xF = try AlignedBuffer(count: n)
         var coarse = options
         coarse.tolerance = options.tolerance * 0.9
-        single = try TVDualSolver<Float, N>(grid: grid, y: yF.pointer, weights: wF?.pointer, q: qF.pointer, x: xF.pointer,
-                                            options: coarse)
+        single = try TVSolver<Float, N>(grid: grid, y: yF.pointer, weights: wF?.pointer, q: qF.pointer, x: xF.pointer,
+                                        options: coarse, warmStart: warmStart, keepsDual: keepsDual)
         double = try TVDualSolver<Double, N>(grid: grid, y: y, weights: weights, q: q, x: x, options: options)
     }
 
@@ -49,7 +49,7 @@ final class TVMixedPrecision<N: TVPixelNorm> {
         for i in 0..<dualCount { qF.pointer[i] = Float(q[i]) }
         let first = single.solve(warmStart: warmStart)
         for i in 0..<dualCount { q[i] = Double(qF.pointer[i]) }
-        // Float's answer (the better of its two primal candidates) is a candidate in Double too.
+        // Float's answer is a primal candidate in Double too.
         for i in 0..<n { x[i] = Double(xF.pointer[i]) }
         let remaining = double.options.maxIterations - first.iterations
         var info = double.solve(warmStart: true, budget: max(1, remaining), candidate: x)

@@ -52,7 +52,7 @@ enum IsotropicNorm: TVPixelNorm {
 
     @inline(__always)
     static func project<V: LaneVector>(_ v0: inout V, _ v1: inout V, _ v2: inout V, bound: V) {
-        let scale = V.ballScale(length: V.hypot(v0, v1, v2), bound: bound)
+        let scale = V.ballScale(squaredLength: V.fma(v0, v0, V.fma(v1, v1, v2 * v2)), bound: bound)
         v0 *= scale
         v1 *= scale
         v2 *= scale
@@ -60,7 +60,7 @@ enum IsotropicNorm: TVPixelNorm {
 
     @inline(__always)
     static func project<V: LaneVector>(_ v0: inout V, _ v1: inout V, bound: V) {
-        let scale = V.ballScale(length: V.hypot(v0, v1), bound: bound)
+        let scale = V.ballScale(squaredLength: V.fma(v0, v0, v1 * v1), bound: bound)
         v0 *= scale
         v1 *= scale
     }

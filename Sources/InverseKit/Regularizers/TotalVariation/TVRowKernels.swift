@@ -4,23 +4,24 @@
 /// vanish), a missing next primal row is the row itself (its forward difference is zero).
 enum TVRowKernels<T: LaneScalar> {
     typealias Row = UnsafeMutablePointer<T>
-    /// Eight pixels per step (one or two AVX registers, two or four SSE ones), so several
-    /// independent square roots and divisions are in flight.
+    /// One lane vector of pixels per step: 16 Floats or 8 Doubles in an AVX-512 register, else 8
+    /// pixels in one or two AVX registers (two or four SSE ones), so several independent square
+    /// roots and divisions are in flight.
     typealias Lanes = T.Lanes
-    static var width: Int { 8 }
+    @inline(__always) static var width: Int { Lanes.width }
 
     @inline(__always) static func load(_ p: Row, _ k: Int) -> Lanes { Lanes.load(p + k) }
 
     @inline(__always) static func store(_ v: Lanes, _ p: Row, _ k: Int) { v.store(to: p + k) }
 
-    /// Eight lanes from k, or, for the partial block at the end of a row, the `rest` that remain
+    /// A vector's lanes from k, or, for the partial block at the end of a row, the `rest` that remain
     /// (zeros after them).
     @inline(__always) static func load(_ p: Row, _ k: Int, rest: Int?) -> Lanes {
         if let rest { return Lanes.load(p + k, count: rest) }
         return load(p, k)
     }
 
-    /// Stores eight lanes at k, or only the first `rest`.
+    /// Stores a vector's lanes at k, or only the first `rest`.
     @inline(__always) static func store(_ v: Lanes, _ p: Row, _ k: Int, rest: Int?) {
         if let rest { v.store(to: p + k, count: rest) } else { store(v, p, k) }
     }
@@ -44,26 +45,33 @@ enum TVRowKernels<T: LaneScalar> {
         return d
     }
 
-    /// `divergence` on the eight pixels from k >= 1.
+    /// `divergence` on the vector of pixels from k >= 1 (its first `rest` when given).
     @inline(__always)
-    static func divergence(_ p: DualRows, lanesAt k: Int) -> Lanes {
-        var d = load(p.axis0, k) - load(p.axis0Previous, k) + (load(p.last, k) - load(p.last, k - 1))
-        if let mid = p.middle, let midPrev = p.middlePrevious { d += load(mid, k) - load(midPrev, k) }
+    static func divergence(_ p: DualRows, lanesAt k: Int, rest: Int? = nil) -> Lanes {
+        var d = load(p.axis0, k, rest: rest) - load(p.axis0Previous, k, rest: rest)
+            + (load(p.last, k, rest: rest) - load(p.last, k - 1, rest: rest))
+        if let mid = p.middle, let midPrev = p.middlePrevious {
+            d += load(mid, k, rest: rest) - load(midPrev, k, rest: rest)
+        }
         return d
     }
 
-    /// x = clip(y + div p, lower, upper) on one row: lanes from k = 1 (k = 0 has no left
-    /// neighbour), pixel 0 and the end of the row one at a time.
+    /// x = clip(y + div p, lower, upper) on one row: pixel 0 alone (it has no left neighbour),
+    /// then vectors from k = 1, the last one partial.
     @inline(__always)
     static func primalRow(y: Row, dual p: DualRows, count: Int, lower: T, upper: T, into x: Row) {
-        var k = 1
         let lo = Lanes(repeating: lower), hi = Lanes(repeating: upper)
-        while k &+ width <= count {
-            store(Lanes.minimum(Lanes.maximum(load(y, k) + divergence(p, lanesAt: k), lo), hi), x, k)
-            k &+= width
+        @inline(__always) func block(_ k: Int, _ rest: Int?) {
+            let z = load(y, k, rest: rest) + divergence(p, lanesAt: k, rest: rest)
+            store(Lanes.minimum(Lanes.maximum(z, lo), hi), x, k, rest: rest)
         }
         x[0] = Swift.min(Swift.max(y[0] + divergence(p, 0), lower), upper)
-        for k in k..<count { x[k] = Swift.min(Swift.max(y[k] + divergence(p, k), lower), upper) }
+        var k = 1
+        while k &+ width <= count {
+            block(k, nil)
+            k &+= width
+        }
+        if k < count { block(k, count &- k) }
     }
 
     /// The primal row of the certificate: writes x = clip(y + div q) and returns, summed over the
@@ -83,11 +91,13 @@ enum TVRowKernels<T: LaneScalar> {
             let z = yk + d
             let xk = Lanes.minimum(Lanes.maximum(z, lo), hi)
             store(xk, x, k)
-            let dd = d.wide, yd = yk.wide, xd = xk.wide, zd = z.wide
-            let r = xd - yd, s = xd - zd
-            fidelityLanes += r * r
-            let cross: DoubleLanes = (yd + yd) * dd
-            dualLanes += s * s - dd * dd - cross
+            for part in 0..<Lanes.wideParts {
+                let dd = d.wide(part), yd = yk.wide(part), xd = xk.wide(part), zd = z.wide(part)
+                let r = xd - yd, s = xd - zd
+                fidelityLanes += r * r
+                let cross: DoubleLanes = (yd + yd) * dd
+                dualLanes += s * s - dd * dd - cross
+            }
             k &+= width
         }
         let head = certificateScalar(y: y, dual: p, range: 0..<1, lower: lower, upper: upper, into: x)
@@ -126,7 +136,7 @@ enum TVRowKernels<T: LaneScalar> {
         q0: Row, qMid: Row?, qLast: Row, b0: Row, bMid: Row?, bLast: Row, r0: Row, rMid: Row?, rLast: Row,
         weights: Row, weighted: Bool, lambda: T, tau: T, beta: T, count: Int
     ) -> T {
-        // Full blocks of eight pixels while the next pixel along the row exists; then the rest of
+        // Full blocks of `width` pixels while the next pixel along the row exists; then the rest of
         // the row, the last column included, as one partial block. Its lanes past the row read
         // zeros, which project to zero and add nothing to the restart sum, and are not stored. The
         // last column has no forward difference along the row, so its "next" value is itself.
@@ -174,20 +184,58 @@ enum TVRowKernels<T: LaneScalar> {
         return lanes.sum()
     }
 
+    /// The primal-dual method's dual step on a row of a 2-D grid: q <- Proj_{|q| <= lambda w}(q + tau D x),
+    /// in place. `nextPlane` is the next row of x (or `xRow` itself at the last row).
+    @inline(__always)
+    static func ascentRow<N: TVPixelNorm>(_: N.Type, xRow: Row, nextPlane: Row, q0: Row, q1: Row, weights: Row,
+                                         weighted: Bool, lambda: T, tau: T, count: Int) {
+        let tauV = Lanes(repeating: tau), lambdaV = Lanes(repeating: lambda)
+        // Full vectors while the next pixel along the row exists, then the rest as one partial
+        // vector (as in `dualStepRow`).
+        @inline(__always) func block(_ k: Int, _ rest: Int?, right: Lanes) {
+            let bound = weighted ? lambdaV * load(weights, k, rest: rest) : lambdaV
+            let x = load(xRow, k, rest: rest)
+            var v0 = Lanes.fma(tauV, load(nextPlane, k, rest: rest) - x, load(q0, k, rest: rest))
+            var v1 = Lanes.fma(tauV, right - x, load(q1, k, rest: rest))
+            N.project(&v0, &v1, bound: bound)
+            store(v0, q0, k, rest: rest)
+            store(v1, q1, k, rest: rest)
+        }
+        var k = 0
+        while k &+ width < count {
+            block(k, nil, right: load(xRow, k &+ 1))
+            k &+= width
+        }
+        block(k, count &- k, right: nextAlongRow(xRow, from: k, count: count))
+    }
+
+    /// The primal-dual method's primal step on a row: x <- clip(x + theta (y + div q - x)), in place:
+    /// the proximal step of 0.5 ||x - y||^2 (and the box) from x, with weight theta on its target.
+    @inline(__always)
+    static func relaxRow(y: Row, dual p: DualRows, x: Row, theta: T, lower: T, upper: T, count: Int) {
+        let lo = Lanes(repeating: lower), hi = Lanes(repeating: upper), th = Lanes(repeating: theta)
+        @inline(__always) func block(_ k: Int, _ rest: Int?) {
+            let old = load(x, k, rest: rest)
+            let target = load(y, k, rest: rest) + divergence(p, lanesAt: k, rest: rest)
+            store(Lanes.minimum(Lanes.maximum(Lanes.fma(th, target - old, old), lo), hi), x, k, rest: rest)
+        }
+        x[0] = Swift.min(Swift.max(x[0] + theta * (y[0] + divergence(p, 0) - x[0]), lower), upper)
+        var k = 1
+        while k &+ width <= count {
+            block(k, nil)
+            k &+= width
+        }
+        if k < count { block(k, count &- k) }
+    }
+
     /// x[k + 1 ..< count] then x[count - 1] (the last column's zero difference), zeros after.
     @inline(__always)
     static func nextAlongRow(_ x: Row, from k: Int, count: Int) -> Lanes {
-        withUnsafeTemporaryAllocation(of: T.self, capacity: width) { buffer -> Lanes in
-            guard let b = buffer.baseAddress else { return Lanes(repeating: 0) }
-            let rest = count - k
-            b.initialize(repeating: 0, count: width)
-            b.update(from: x + k + 1, count: rest - 1)
-            b[rest - 1] = x[count - 1]
-            return Lanes.load(b)
-        }
+        let rest = count &- k
+        return Lanes.load(x + k + 1, count: rest &- 1).replacing(lane: rest &- 1, with: x[count &- 1])
     }
 
-    /// The 3-D dual step on eight pixels (components: axis 0, middle axis, contiguous axis).
+    /// The 3-D dual step on a vector of pixels (components: axis 0, middle axis, contiguous axis).
     @inline(__always)
     static func dualBlock3<N: TVPixelNorm>(_: N.Type, x: Lanes, below: Lanes, after: Lanes, right: Lanes,
                                            base: (Lanes, Lanes, Lanes), old: (Lanes, Lanes, Lanes), bound: Lanes,
@@ -202,7 +250,7 @@ enum TVRowKernels<T: LaneScalar> {
         return ((v0, v1, v2), (Lanes.fma(beta, d0, v0), Lanes.fma(beta, d1, v1), Lanes.fma(beta, d2, v2)), restart)
     }
 
-    /// The 2-D dual step on eight pixels: v = Proj(base + tau D x), r = v + beta (v - old), and the
+    /// The 2-D dual step on a vector of pixels: v = Proj(base + tau D x), r = v + beta (v - old), and the
     /// restart terms (v - base) . (v - old).
     @inline(__always)
     static func dualBlock<N: TVPixelNorm>(_: N.Type, x: Lanes, below: Lanes, right: Lanes, base0: Lanes, base1: Lanes,
@@ -226,13 +274,16 @@ enum TVRowKernels<T: LaneScalar> {
             return
         }
         let s = Lanes(repeating: share)
+        @inline(__always) func block(_ k: Int, _ rest: Int?) {
+            let a = load(avg, k, rest: rest)
+            store(Lanes.fma(s, load(x, k, rest: rest) - a, a), avg, k, rest: rest)
+        }
         var k = 0
         while k &+ width <= count {
-            let a = load(avg, k)
-            store(a + s * (load(x, k) - a), avg, k)
+            block(k, nil)
             k &+= width
         }
-        for k in k..<count { avg[k] += share * (x[k] - avg[k]) }
+        if k < count { block(k, count &- k) }
     }
 
     /// sum_k 0.5 (x_k - y_k)^2 over one row, in Double.
@@ -241,8 +292,11 @@ enum TVRowKernels<T: LaneScalar> {
         var lanes = DoubleLanes(repeating: 0)
         var k = 0
         while k &+ width <= count {
-            let d = (load(x, k) - load(y, k)).wide
-            lanes += d * d
+            let difference = load(x, k) - load(y, k)
+            for part in 0..<Lanes.wideParts {
+                let d = difference.wide(part)
+                lanes += d * d
+            }
             k &+= width
         }
         var sum = lanes.sum()
@@ -263,7 +317,8 @@ enum TVRowKernels<T: LaneScalar> {
             let xk = load(xRow, k)
             let norm: Lanes = nextRow.map { N.norm(load(nextPlane, k) - xk, load($0, k) - xk, load(xRow, k &+ 1) - xk) }
                 ?? N.norm(load(nextPlane, k) - xk, load(xRow, k &+ 1) - xk)
-            lanes += (load(weights, k) * norm).wide
+            let weighted = load(weights, k) * norm
+            for part in 0..<Lanes.wideParts { lanes += weighted.wide(part) }
             k &+= width
         }
         var sum = lanes.sum()

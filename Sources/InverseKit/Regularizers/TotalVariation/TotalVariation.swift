@@ -149,11 +149,13 @@ public enum TotalVariation {
         if S.self == Double.self && TVMixedPrecision<N>.pays(options, grid) {
             let raw = { (p: UnsafeMutablePointer<S>) in UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self) }
             let mixed = try TVMixedPrecision<N>(grid: grid, y: UnsafeRawPointer(y).assumingMemoryBound(to: Double.self),
-                                                weights: weights.map(raw), q: raw(q), x: raw(x), options: options)
+                                                weights: weights.map(raw), q: raw(q), x: raw(x), options: options,
+                                                warmStart: warmStart, keepsDual: dual != nil)
             if !warmStart { q.update(repeating: 0, count: dualCount) }
             return mixed.solve(warmStart: warmStart)
         }
-        let solver = try TVDualSolver<S, N>(grid: grid, y: y, weights: weights, q: q, x: x, options: options)
+        let solver = try TVSolver<S, N>(grid: grid, y: y, weights: weights, q: q, x: x, options: options,
+                                        warmStart: warmStart, keepsDual: dual != nil)
         if !warmStart { q.update(repeating: 0, count: dualCount) }
         return solver.solve(warmStart: warmStart)
     }
