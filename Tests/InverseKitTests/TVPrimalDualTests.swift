@@ -81,6 +81,22 @@ final class TVPrimalDualTests: XCTestCase {
         XCTAssertEqual(one.1.primal, five.1.primal, accuracy: 1e-12 * one.1.primal)
     }
 
+    func testPairsOfIterationsTakeTheSameStepsAsSingleOnes() throws {
+        // With a gap evaluation after every iteration the solver never pairs iterations; with one
+        // at the end it pairs them all. Slabs of one, two and several rows (three threads).
+        for shape in [[3, 30000], [6, 20000], [40, 2100]] {
+            let y = noisyImage(shape, seed: 12)
+            var options = TVOptions(lambda: 0.1, tolerance: 1e-14, maxIterations: 24, threads: 3, checkInterval: 1)
+            let single = try solve(y, shape, options)
+            options.checkInterval = 24
+            let paired = try solve(y, shape, options)
+            XCTAssertEqual(single.1.iterations, 24)
+            XCTAssertEqual(paired.1.iterations, 24)
+            XCTAssertEqual(single.0, paired.0, "\(shape)")
+            XCTAssertEqual(single.1.primal, paired.1.primal, accuracy: 1e-12 * single.1.primal)
+        }
+    }
+
     func testFloatGapFloorHandsOverToTheDualMethod() throws {
         // Float cannot certify 1e-12: the primal-dual gap stops falling, the dual method takes over
         // from its state and runs out the budget. The certificate must still hold.

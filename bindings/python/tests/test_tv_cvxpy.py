@@ -63,10 +63,13 @@ def objective64(x, y, w, norm):
 @pytest.mark.parametrize("boxed", [False, True], ids=["free", "box"])
 @pytest.mark.parametrize("dtype,tol,accept", [(np.float64, 1e-8, 1e-6), (np.float32, 1e-5, 1e-4)],
                          ids=["f64", "f32"])
-def test_matches_cvxpy_optimum(shape, norm, weighted, boxed, dtype, tol, accept):
+@pytest.mark.parametrize("keep_dual", [False, True], ids=["", "kept-dual"])
+def test_matches_cvxpy_optimum(shape, norm, weighted, boxed, dtype, tol, accept, keep_dual):
+    # In 2-D a kept dual selects the dual method, none the primal-dual one: both must get there.
     y, w, box, p_star = problem(shape, norm, weighted, boxed)
+    dual = np.zeros(ik.dual_shape(shape), dtype) if keep_dual else None
     x, info = ik.tv_denoise(y.astype(dtype), LAMBDA, norm=norm, weights=None if w is None else w.astype(dtype),
-                            lower=box[0], upper=box[1], tol=tol, max_iter=200_000, return_info=True)
+                            lower=box[0], upper=box[1], tol=tol, max_iter=200_000, dual=dual, return_info=True)
     assert x.dtype == dtype
     assert info.converged
     p_ours = objective64(x, y, w, norm)
@@ -77,11 +80,13 @@ def test_matches_cvxpy_optimum(shape, norm, weighted, boxed, dtype, tol, accept)
 
 @pytest.mark.parametrize("shape", SHAPES, ids=["2d", "3d"])
 @pytest.mark.parametrize("norm", ["isotropic", "anisotropic"])
-def test_reported_gap_bounds_true_suboptimality(shape, norm):
+@pytest.mark.parametrize("keep_dual", [False, True], ids=["", "kept-dual"])
+def test_reported_gap_bounds_true_suboptimality(shape, norm, keep_dual):
     y, w, box, p_star = problem(shape, norm, True, True)
     for tol in (1e-2, 1e-3, 1e-4):
+        dual = np.zeros(ik.dual_shape(shape)) if keep_dual else None
         x, info = ik.tv_denoise(y, LAMBDA, norm=norm, weights=w, lower=box[0], upper=box[1], tol=tol,
-                                return_info=True)
+                                dual=dual, return_info=True)
         p_ours = objective64(x, y, w, norm)
         assert info.primal == pytest.approx(p_ours, rel=1e-12)
         # cvxpy's value is itself optimal only to ~1e-10; the certificate must cover the rest.

@@ -22,6 +22,7 @@ private enum PDSlot {
 ///      step on that row, except on the slab's first row: the thread above still needs that row's
 ///      old x for its own last dual step;
 ///   2. the primal step on the slab's first row (it needs the new dual of the row above).
+/// Iterations normally run in pairs that share one pass over memory (see "Pairs of iterations").
 /// The gap is evaluated in two more phases, with the schedule of `TVDualSolver.nextCheck`.
 final class TVPrimalDualSolver<T: LaneScalar, N: TVPixelNorm> {
     /// Whether this method applies: a 2-D grid solved from a cold start to a tolerance (without
@@ -122,25 +123,36 @@ final class TVPrimalDualSolver<T: LaneScalar, N: TVPixelNorm> {
         var nextCheck = options.checkInterval
         var best = Double.infinity
         var sinceBest = 0
-        while iteration < iterationLimit {
-            let tau = 0.2 + 0.08 * Double(iteration)
-            let theta = T((0.5 - 5 / (15 + Double(iteration))) / tau)
-            let tauT = T(tau)
-            guard let first = slab.first else { break }
-            for i in slab {
-                let xRow = row(x, i)
-                TVRowKernels<T>.ascentRow(
-                    N.self, xRow: xRow, nextPlane: i + 1 < grid.n0 ? xRow + n2 : xRow,
-                    q0: row(component(0), i), q1: row(component(1), i), weights: weightRow(i),
-                    weighted: weights != nil, lambda: lambda, tau: tauT, count: n2)
-                if i != first { relax(i, theta: theta) }
-            }
-            team.barrier()
-            relax(first, theta: theta)
-            team.barrier()
-            iteration += 1
-
+        while iteration < iterationLimit, let first = slab.first, let last = slab.last {
             let due = min(iterationLimit, nextCheck)
+            let a = Self.steps(iteration)
+            if iteration + 2 <= due {
+                let b = Self.steps(iteration + 1)
+                pairSweep(slab, a, b)
+                team.barrier()
+                relax(first, theta: a.theta)
+                team.barrier()
+                ascent(first, tau: b.tau)
+                if last > first {
+                    ascent(last, tau: b.tau)
+                    relax(last, theta: b.theta)
+                }
+                if first + 1 < last { relax(first + 1, theta: b.theta) }
+                team.barrier()
+                relax(first, theta: b.theta)
+                team.barrier()
+                iteration += 2
+            } else {
+                for i in slab {
+                    ascent(i, tau: a.tau)
+                    if i != first { relax(i, theta: a.theta) }
+                }
+                team.barrier()
+                relax(first, theta: a.theta)
+                team.barrier()
+                iteration += 1
+            }
+
             if iteration == due {
                 let relative = certify(rank: rank, team: team, slab: slab, iteration: iteration)
                 if relative <= options.tolerance || iteration >= iterationLimit { return }
@@ -161,6 +173,48 @@ final class TVPrimalDualSolver<T: LaneScalar, N: TVPixelNorm> {
                                                           tolerance: options.tolerance, interval: options.checkInterval)
             }
         }
+    }
+
+    /// Zhu and Chan's dual and primal steps of iteration k (from 0).
+    private static func steps(_ k: Int) -> (tau: T, theta: T) {
+        let tau = 0.2 + 0.08 * Double(k)
+        return (T(tau), T((0.5 - 5 / (15 + Double(k))) / tau))
+    }
+
+    // MARK: Pairs of iterations
+    //
+    // Pairs of iterations A and B share one pass over memory: B trails A by one row, so it reads
+    // what A has just written from cache. Within a slab, B's dual step on a row needs A's x on the
+    // next row, and B's primal step needs B's dual on the row above; on the slab's first and last
+    // rows these come from the neighbouring threads, so those steps wait behind barriers:
+    //   1. A on every row (its primal step on the first row excepted); B's dual steps on the inner
+    //      rows, and its primal steps on the rows from the third to the one before last;
+    //   2. A's primal step on the first row;
+    //   3. B's dual steps on the first and last rows, its primal steps on the second and last;
+    //   4. B's primal step on the first row.
+    // Each row's steps, and their order relative to the rows they read, are those of two single
+    // iterations, so pairs give the same iterates.
+
+    /// Phase 1 of a pair.
+    private func pairSweep(_ slab: Range<Int>, _ a: (tau: T, theta: T), _ b: (tau: T, theta: T)) {
+        guard let first = slab.first, let last = slab.last else { return }
+        for i in slab {
+            ascent(i, tau: a.tau)
+            if i != first { relax(i, theta: a.theta) }
+            let j = i - 1
+            if j >= first + 1 && j <= last - 1 {
+                ascent(j, tau: b.tau)
+                if j >= first + 2 { relax(j, theta: b.theta) }
+            }
+        }
+    }
+
+    @inline(__always) private func ascent(_ i: Int, tau: T) {
+        let xRow = row(x, i)
+        TVRowKernels<T>.ascentRow(
+            N.self, xRow: xRow, nextPlane: i + 1 < grid.n0 ? xRow + grid.n2 : xRow,
+            q0: row(component(0), i), q1: row(component(1), i), weights: weightRow(i),
+            weighted: weights != nil, lambda: lambda, tau: tau, count: grid.n2)
     }
 
     @inline(__always) private func relax(_ i: Int, theta: T) {
