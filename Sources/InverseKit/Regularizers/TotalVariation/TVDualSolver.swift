@@ -78,9 +78,7 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
         self.lambda = T(options.lambda)
         self.lower = T(options.lower)
         self.upper = T(options.upper)
-        let requested = options.threads == 0 ? ThreadTeam.availableCores : options.threads
-        // Below ~16k pixels per thread the barriers cost more than the split saves.
-        teamSize = max(1, min(requested, grid.n0, grid.count / 16384))
+        teamSize = grid.teamSize(threads: options.threads)
         rStorage = try AlignedBuffer(count: grid.components * grid.count)
         zeroRow = try AlignedBuffer(repeating: 0, count: grid.n2)
         onesRow = try AlignedBuffer(repeating: 1, count: grid.n2)

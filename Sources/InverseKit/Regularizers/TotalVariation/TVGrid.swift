@@ -40,6 +40,14 @@ public struct TVGrid: Sendable, Equatable {
     public var count: Int { n0 * n1 * n2 }
     var plane: Int { n1 * n2 }
     var hasMiddle: Bool { components == 3 }
+    /// Threads a solver runs for a requested count (0: one per online core): at most one per
+    /// plane of axis 0, the axis split between them, and fewer on small grids, where below ~16k
+    /// pixels per thread the barriers cost more than the split saves.
+    func teamSize(threads: Int) -> Int {
+        let requested = threads == 0 ? ThreadTeam.availableCores : threads
+        return max(1, min(requested, n0, count / 16384))
+    }
+
     /// The shape of the dual variable: (components, shape...).
     public var dualShape: [Int] { [components] + shape }
 }

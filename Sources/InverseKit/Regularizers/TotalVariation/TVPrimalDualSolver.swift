@@ -66,9 +66,7 @@ final class TVPrimalDualSolver<T: LaneScalar, N: TVPixelNorm> {
         lambda = T(options.lambda)
         lower = T(options.lower)
         upper = T(options.upper)
-        let requested = options.threads == 0 ? ThreadTeam.availableCores : options.threads
-        // As in TVDualSolver: below ~16k pixels per thread the barriers cost more than the split saves.
-        teamSize = max(1, min(requested, grid.n0, grid.count / 16384))
+        teamSize = grid.teamSize(threads: options.threads)
         zeroRow = try AlignedBuffer(repeating: 0, count: grid.n2)
         onesRow = try AlignedBuffer(repeating: 1, count: grid.n2)
         scratchRows = try AlignedBuffer(count: teamSize * grid.n2)
@@ -156,9 +154,9 @@ final class TVPrimalDualSolver<T: LaneScalar, N: TVPixelNorm> {
             if iteration == due {
                 let relative = certify(rank: rank, team: team, slab: slab, iteration: iteration)
                 if relative <= options.tolerance || iteration >= iterationLimit { return }
-                // Watch for a stall: the gap should fall by a good factor between evaluations.
-                // Climbing well above the best seen, or no new best for three evaluations, ends
-                // the run (every thread sees the same totals, so all reach the same verdict).
+                // Watch for a stall: the gap should keep falling. Climbing to twice the best seen,
+                // or no new best for three evaluations, ends the run (every thread sees the same
+                // totals, so all reach the same verdict).
                 if relative < best {
                     best = relative
                     sinceBest = 0
