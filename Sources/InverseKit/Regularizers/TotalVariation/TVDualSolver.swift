@@ -29,29 +29,16 @@ private enum Slot {
 /// converges much faster than x(q); on the ROF benchmark the average reaches a given objective gap in
 /// about two thirds of the iterations x(q) needs. The certificate takes the better candidate, and
 /// so does the answer.
-final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
-    let grid: TVGrid
-    let y: UnsafePointer<T>
-    let weights: UnsafeMutablePointer<T>?
-    let lambda: T
-    let lower: T
-    let upper: T
-    let options: TVOptions
-
-    // Dual iterate q, extrapolated point r, both (components, n0, n1, n2).
-    let q: UnsafeMutablePointer<T>
+final class TVDualSolver<T: LaneScalar, N: TVPixelNorm>: TVSolverCore<T> {
+    // The dual iterate is q; r the extrapolated point, of q's shape. x receives x(q) at every gap
+    // evaluation (or the average, when it wins).
     private let rStorage: AlignedBuffer<T>
     private var r: UnsafeMutablePointer<T> { rStorage.pointer }
-    /// Receives x(q) at every gap evaluation; the answer.
-    let x: UnsafeMutablePointer<T>
     /// The weighted average of the primal iterates (allocated when the gap is checked).
     private let averageStorage: AlignedBuffer<T>?
     /// Whether the first certificate also considers a candidate given to `solve`.
     private var hasCandidate = false
 
-    private let zeroRow: AlignedBuffer<T>
-    private let onesRow: AlignedBuffer<T>
-    private let teamSize: Int
     // Per thread: first plane of its slab (read by the thread above), two ring planes.
     private let firstPlanes: AlignedBuffer<T>
     private let ringPlanes: AlignedBuffer<T>
@@ -59,34 +46,18 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
     // a two-plane ring, and x_B saved on the slab's second and last planes.
     private let pairPlanes: AlignedBuffer<T>
     private static var pairPlanesPerThread: Int { 5 }
-    // Per-thread partial sums, one cache line each, at the slots below.
-    private let partials: AlignedBuffer<Double>
-    private static var partialStride: Int { 8 }
-
-    private var info = TVInfo()
 
     /// `q` must hold the starting dual (zeros for a cold start; a warm start is projected onto the
     /// dual ball first). `x` may not overlap `y`, `q` or the weights.
-    init(grid: TVGrid, y: UnsafePointer<T>, weights: UnsafeMutablePointer<T>?, q: UnsafeMutablePointer<T>,
-         x: UnsafeMutablePointer<T>, options: TVOptions) throws {
-        self.grid = grid
-        self.y = y
-        self.weights = weights
-        self.q = q
-        self.x = x
-        self.options = options
-        self.lambda = T(options.lambda)
-        self.lower = T(options.lower)
-        self.upper = T(options.upper)
-        teamSize = grid.teamSize(threads: options.threads)
+    override init(grid: TVGrid, y: UnsafePointer<T>, weights: UnsafeMutablePointer<T>?, q: UnsafeMutablePointer<T>,
+                  x: UnsafeMutablePointer<T>, options: TVOptions) throws {
+        let team = grid.teamSize(threads: options.threads)
         rStorage = try AlignedBuffer(count: grid.components * grid.count)
-        zeroRow = try AlignedBuffer(repeating: 0, count: grid.n2)
-        onesRow = try AlignedBuffer(repeating: 1, count: grid.n2)
-        firstPlanes = try AlignedBuffer(count: teamSize * grid.plane)
-        ringPlanes = try AlignedBuffer(count: teamSize * 2 * grid.plane)
-        pairPlanes = try AlignedBuffer(count: teamSize * Self.pairPlanesPerThread * grid.plane)
-        partials = try AlignedBuffer(repeating: 0, count: teamSize * Self.partialStride)
+        firstPlanes = try AlignedBuffer(count: team * grid.plane)
+        ringPlanes = try AlignedBuffer(count: team * 2 * grid.plane)
+        pairPlanes = try AlignedBuffer(count: team * Self.pairPlanesPerThread * grid.plane)
         averageStorage = options.tolerance > 0 ? try AlignedBuffer(count: grid.count) : nil
+        try super.init(grid: grid, y: y, weights: weights, q: q, x: x, options: options)
     }
 
     // MARK: Addressing
@@ -201,7 +172,7 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
 
             computeFirstPlane(rank: rank, slab: slab, base: base)
             team.barrier()
-            let mine = partials.pointer + rank * Self.partialStride
+            let mine = partialSums(rank: rank)
             if pair {
                 let (first, inner) = pairSweep(rank: rank, slab: slab, base: base, betas: betas, shares: shares)
                 team.barrier()
@@ -259,11 +230,6 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
                                       dual: dualRows(p, plane: i, row: j), count: grid.n2,
                                       lower: lower, upper: upper, into: out + j * grid.n2)
         }
-    }
-
-    /// The sum over the team of one slot of the partial sums.
-    private func total(_ slot: Int, _ team: ThreadTeam) -> Double {
-        (0..<team.size).reduce(0.0) { $0 + partials.pointer[$1 * Self.partialStride + slot] }
     }
 
     /// One thread's walk over its slab for one iteration: x(base) one plane ahead in a two-plane
@@ -408,7 +374,7 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm> {
     /// better candidate.
     private func certify(rank: Int, team: ThreadTeam, slab: Range<Int>, iteration: Int,
                          averaged: Bool) -> (stop: Bool, relativeGap: Double) {
-        let mine = partials.pointer + rank * Self.partialStride
+        let mine = partialSums(rank: rank)
         let average = averaged ? averageStorage?.pointer : nil
         // This thread's shares first, then the team's totals.
         var fidelity = 0.0, dualShare = 0.0, averageFidelity = 0.0

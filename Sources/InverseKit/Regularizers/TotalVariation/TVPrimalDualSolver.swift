@@ -24,53 +24,23 @@ private enum PDSlot {
 ///   2. the primal step on the slab's first row (it needs the new dual of the row above).
 /// Iterations normally run in pairs that share one pass over memory (see "Pairs of iterations").
 /// The gap is evaluated in two more phases, with the schedule of `TVDualSolver.nextCheck`.
-final class TVPrimalDualSolver<T: LaneScalar, N: TVPixelNorm> {
+final class TVPrimalDualSolver<T: LaneScalar, N: TVPixelNorm>: TVSolverCore<T> {
     /// Whether this method applies: a 2-D grid solved from a cold start to a tolerance (without
     /// gap evaluations there would be nothing to watch it with), the dual not kept.
     static func applies(grid: TVGrid, options: TVOptions, warmStart: Bool, keepsDual: Bool) -> Bool {
         !grid.hasMiddle && !warmStart && !keepsDual && options.tolerance > 0
     }
 
-    let grid: TVGrid
-    let y: UnsafePointer<T>
-    let weights: UnsafeMutablePointer<T>?
-    let lambda: T
-    let lower: T
-    let upper: T
-    let options: TVOptions
-    /// The dual (components, n0, n2); zeros on entry.
-    let q: UnsafeMutablePointer<T>
-    /// The primal iterate and the answer.
-    let x: UnsafeMutablePointer<T>
-
-    private let teamSize: Int
-    private let zeroRow: AlignedBuffer<T>
-    private let onesRow: AlignedBuffer<T>
+    // x is the primal iterate as well as the answer; q (zeros on entry) the dual iterate.
     /// Per thread, a row for the point clip(y + div q) that the dual objective evaluates.
     private let scratchRows: AlignedBuffer<T>
-    private let partials: AlignedBuffer<Double>
-    private static var partialStride: Int { 8 }
-
-    private var info = TVInfo()
     private var stalled = false
 
     /// `q` must hold zeros. `x` may not overlap `y`, `q` or the weights.
-    init(grid: TVGrid, y: UnsafePointer<T>, weights: UnsafeMutablePointer<T>?, q: UnsafeMutablePointer<T>,
-         x: UnsafeMutablePointer<T>, options: TVOptions) throws {
-        self.grid = grid
-        self.y = y
-        self.weights = weights
-        self.q = q
-        self.x = x
-        self.options = options
-        lambda = T(options.lambda)
-        lower = T(options.lower)
-        upper = T(options.upper)
-        teamSize = grid.teamSize(threads: options.threads)
-        zeroRow = try AlignedBuffer(repeating: 0, count: grid.n2)
-        onesRow = try AlignedBuffer(repeating: 1, count: grid.n2)
-        scratchRows = try AlignedBuffer(count: teamSize * grid.n2)
-        partials = try AlignedBuffer(repeating: 0, count: teamSize * Self.partialStride)
+    override init(grid: TVGrid, y: UnsafePointer<T>, weights: UnsafeMutablePointer<T>?, q: UnsafeMutablePointer<T>,
+                  x: UnsafeMutablePointer<T>, options: TVOptions) throws {
+        scratchRows = try AlignedBuffer(count: grid.teamSize(threads: options.threads) * grid.n2)
+        try super.init(grid: grid, y: y, weights: weights, q: q, x: x, options: options)
     }
 
     /// Runs at most `budget` iterations (options.maxIterations without one). `stalled` says the gap
@@ -222,15 +192,10 @@ final class TVPrimalDualSolver<T: LaneScalar, N: TVPixelNorm> {
 
     // MARK: Certificate
 
-    /// The sum over the team of one slot of the partial sums.
-    private func total(_ slot: Int, _ team: ThreadTeam) -> Double {
-        (0..<team.size).reduce(0.0) { $0 + partials.pointer[$1 * Self.partialStride + slot] }
-    }
-
     /// P(x), D(q) and the relative gap (all threads take part and get the same value); records
     /// them in `info`.
     private func certify(rank: Int, team: ThreadTeam, slab: Range<Int>, iteration: Int) -> Double {
-        let mine = partials.pointer + rank * Self.partialStride
+        let mine = partialSums(rank: rank)
         let scratch = scratchRows.pointer + rank * grid.n2
         var fidelity = 0.0, dual = 0.0
         for i in slab {
