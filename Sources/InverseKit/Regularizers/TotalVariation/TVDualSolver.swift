@@ -404,18 +404,8 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm>: TVSolverCore<T> {
         let averagePrimal = total(Slot.averageFidelity, team) + options.lambda * total(Slot.averageTV, team)
         let averageWins = average != nil && averagePrimal < primal
         if averageWins { primal = averagePrimal }
-        let gap = max(primal - dual, 0)
-        let relative = gap > 0 ? gap / max(primal, Double.leastNormalMagnitude) : 0
-        let converged = relative <= options.tolerance
-        let stop = converged || iteration >= iterationLimit
-        if rank == 0 {
-            info.iterations = iteration
-            info.primal = primal
-            info.dual = dual
-            info.gap = gap
-            info.relativeGap = relative
-            info.converged = converged
-        }
+        let relative = record(primal: primal, dual: dual, iteration: iteration, rank: rank)
+        let stop = relative <= options.tolerance || iteration >= iterationLimit
         if stop && averageWins, let average {
             for i in slab {
                 let offset = rowOffset(plane: i, row: 0)

@@ -209,17 +209,7 @@ final class TVPrimalDualSolver<T: LaneScalar, N: TVPixelNorm>: TVSolverCore<T> {
         mine[PDSlot.tv] = TVValue<T, N>.slabValue(x: x, grid: grid, weights: weights, ones: onesRow.pointer, slab: slab)
         team.barrier()
         let primal = total(PDSlot.fidelity, team) + options.lambda * total(PDSlot.tv, team)
-        let dualValue = total(PDSlot.dual, team)
-        let gap = max(primal - dualValue, 0)
-        let relative = gap > 0 ? gap / max(primal, Double.leastNormalMagnitude) : 0
-        if rank == 0 {
-            info.iterations = iteration
-            info.primal = primal
-            info.dual = dualValue
-            info.gap = gap
-            info.relativeGap = relative
-            info.converged = relative <= options.tolerance
-        }
+        let relative = record(primal: primal, dual: total(PDSlot.dual, team), iteration: iteration, rank: rank)
         // Keep the partials until every thread has read them.
         team.barrier()
         return relative

@@ -43,6 +43,22 @@ class TVSolverCore<T: LaneScalar> {
     /// Thread `rank`'s partial sums.
     func partialSums(rank: Int) -> UnsafeMutablePointer<Double> { partials.pointer + rank * Self.partialStride }
 
+    /// The relative gap (primal - dual) / primal (0 for no gap) of a certificate, which thread 0
+    /// records in `info` with `iteration`.
+    func record(primal: Double, dual: Double, iteration: Int, rank: Int) -> Double {
+        let gap = max(primal - dual, 0)
+        let relative = gap > 0 ? gap / max(primal, Double.leastNormalMagnitude) : 0
+        if rank == 0 {
+            info.iterations = iteration
+            info.primal = primal
+            info.dual = dual
+            info.gap = gap
+            info.relativeGap = relative
+            info.converged = relative <= options.tolerance
+        }
+        return relative
+    }
+
     /// The sum over the team of one slot of the partial sums.
     func total(_ slot: Int, _ team: ThreadTeam) -> Double {
         (0..<team.size).reduce(0.0) { $0 + partials.pointer[$1 * Self.partialStride + slot] }
