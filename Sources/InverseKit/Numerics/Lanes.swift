@@ -35,11 +35,6 @@ protocol LaneVector {
     static func maximum(_ a: Self, _ b: Self) -> Self
     /// The packed square root (IEEE, correctly rounded).
     func squareRoot() -> Self
-    /// bound / max(sqrt(squaredLength), bound), with 0 for a zero bound: the factor that projects
-    /// a vector of this squared length onto the ball of radius `bound` (>= 0). Implementations may
-    /// round differently from that formula, by at most an ulp or two, but never return more than
-    /// 1, nor anything but 0 for a zero bound.
-    static func ballScale(squaredLength: Self, bound: Self) -> Self
     func sum() -> Scalar
     /// How many `DoubleLanes` the lanes fill in Double: width / 8.
     static var wideParts: Int { get }
@@ -59,8 +54,9 @@ extension LaneVector {
     @inline(__always) static func hypot(_ a: Self, _ b: Self, _ c: Self) -> Self {
         fma(a, a, fma(b, b, c * c)).squareRoot()
     }
-    /// sqrt(a^2 + b^2 + c^2).
 
+    /// bound / max(sqrt(squaredLength), bound), with 0 for a zero bound: the factor that projects
+    /// a vector of this squared length onto the ball of radius `bound` (>= 0).
     @inline(__always) static func ballScale(squaredLength: Self, bound: Self) -> Self {
         let length = squaredLength.squareRoot()
         return bound / maximum(maximum(length, bound), Self(repeating: Scalar.leastNormalMagnitude))
@@ -135,16 +131,6 @@ struct FloatLanes: LaneVector {
     @inline(__always) static func minimum(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes { FloatLanes(_mm512_min_ps(a.v, b.v)) }
     @inline(__always) static func maximum(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes { FloatLanes(_mm512_max_ps(a.v, b.v)) }
     @inline(__always) func squareRoot() -> FloatLanes { FloatLanes(_mm512_sqrt_ps(v)) }
-    // min(1, bound / sqrt(s)) from the 14-bit reciprocal square root and one Newton step (about
-    // 2^-26 relative, under Float's half ulp): no square root or division, whose shared unit is
-    // what bounds the TV dual step. The floor keeps a zero length finite (the scale is then 1).
-    @inline(__always) static func ballScale(squaredLength: FloatLanes, bound: FloatLanes) -> FloatLanes {
-        let s = _mm512_max_ps(squaredLength.v, _mm512_set1_ps(Float.leastNormalMagnitude))
-        let r = _mm512_rsqrt14_ps(s)
-        let h = _mm512_mul_ps(_mm512_mul_ps(s, _mm512_set1_ps(-0.5)), r)
-        let refined = _mm512_mul_ps(r, _mm512_fmadd_ps(h, r, _mm512_set1_ps(1.5)))
-        return FloatLanes(_mm512_min_ps(_mm512_mul_ps(bound.v, refined), _mm512_set1_ps(1)))
-    }
     @inline(__always) func sum() -> Float { v.sum() }
     @inline(__always) static var wideParts: Int { 2 }
     @inline(__always) func wide(_ part: Int) -> DoubleLanes {
@@ -183,15 +169,6 @@ struct DoubleLanes: LaneVector {
         DoubleLanes(_mm512_max_pd(a.v, b.v))
     }
     @inline(__always) func squareRoot() -> DoubleLanes { DoubleLanes(_mm512_sqrt_pd(v)) }
-    // As for Float, with two Newton steps (2^-14, 2^-27, 2^-53).
-    @inline(__always) static func ballScale(squaredLength: DoubleLanes, bound: DoubleLanes) -> DoubleLanes {
-        let s = _mm512_max_pd(squaredLength.v, _mm512_set1_pd(Double.leastNormalMagnitude))
-        let minusHalf = _mm512_mul_pd(s, _mm512_set1_pd(-0.5)), threeHalves = _mm512_set1_pd(1.5)
-        var r = _mm512_rsqrt14_pd(s)
-        r = _mm512_mul_pd(r, _mm512_fmadd_pd(_mm512_mul_pd(minusHalf, r), r, threeHalves))
-        r = _mm512_mul_pd(r, _mm512_fmadd_pd(_mm512_mul_pd(minusHalf, r), r, threeHalves))
-        return DoubleLanes(_mm512_min_pd(_mm512_mul_pd(bound.v, r), _mm512_set1_pd(1)))
-    }
     @inline(__always) func sum() -> Double { v.sum() }
     @inline(__always) static var wideParts: Int { 1 }
     @inline(__always) func wide(_ part: Int) -> DoubleLanes { self }
