@@ -26,6 +26,18 @@ enum TVRowKernels<T: LaneScalar> {
         if let rest { v.store(to: p + k, count: rest) } else { store(v, p, k) }
     }
 
+    /// Calls `block(k, nil)` for each full vector of a row from `start`, then `block(k, rest)` for
+    /// the partial vector of the `rest` pixels left at its end, if any.
+    @inline(__always)
+    static func vectors(from start: Int, to count: Int, _ block: (Int, Int?) -> Void) {
+        var k = start
+        while k &+ width <= count {
+            block(k, nil)
+            k &+= width
+        }
+        if k < count { block(k, count &- k) }
+    }
+
     /// The dual components that meet at one row: axis 0 at this plane and the previous one, the
     /// middle axis (3-D only) at this row and the previous one, and the contiguous axis.
     struct DualRows {
@@ -66,12 +78,7 @@ enum TVRowKernels<T: LaneScalar> {
             store(Lanes.minimum(Lanes.maximum(z, lo), hi), x, k, rest: rest)
         }
         x[0] = Swift.min(Swift.max(y[0] + divergence(p, 0), lower), upper)
-        var k = 1
-        while k &+ width <= count {
-            block(k, nil)
-            k &+= width
-        }
-        if k < count { block(k, count &- k) }
+        vectors(from: 1, to: count, block)
     }
 
     /// The primal row of the certificate: writes x = clip(y + div q) and returns, summed over the
@@ -220,12 +227,7 @@ enum TVRowKernels<T: LaneScalar> {
             store(Lanes.minimum(Lanes.maximum(Lanes.fma(th, target - old, old), lo), hi), x, k, rest: rest)
         }
         x[0] = Swift.min(Swift.max(x[0] + theta * (y[0] + divergence(p, 0) - x[0]), lower), upper)
-        var k = 1
-        while k &+ width <= count {
-            block(k, nil)
-            k &+= width
-        }
-        if k < count { block(k, count &- k) }
+        vectors(from: 1, to: count, block)
     }
 
     /// x[k + 1 ..< count] then x[count - 1] (the last column's zero difference), zeros after.
@@ -278,12 +280,7 @@ enum TVRowKernels<T: LaneScalar> {
             let a = load(avg, k, rest: rest)
             store(Lanes.fma(s, load(x, k, rest: rest) - a, a), avg, k, rest: rest)
         }
-        var k = 0
-        while k &+ width <= count {
-            block(k, nil)
-            k &+= width
-        }
-        if k < count { block(k, count &- k) }
+        vectors(from: 0, to: count, block)
     }
 
     /// sum_k 0.5 (x_k - y_k)^2 over one row, in Double.
