@@ -20,11 +20,13 @@ final class TVMixedPrecision<N: TVPixelNorm> {
     private let xF: AlignedBuffer<Float>
     private let single: TVSolver<Float, N>
     private let double: TVDualSolver<Double, N>
+    private let warmStart: Bool
 
     /// Allocates everything up front (nothing is written before every allocation succeeded).
     init(grid: TVGrid, y: UnsafePointer<Double>, weights: UnsafeMutablePointer<Double>?, q: UnsafeMutablePointer<Double>,
          x: UnsafeMutablePointer<Double>, options: TVOptions, warmStart: Bool, keepsDual: Bool) throws {
         self.grid = grid
+        self.warmStart = warmStart
         self.y = y
         self.weights = weights
         self.q = q
@@ -42,12 +44,12 @@ final class TVMixedPrecision<N: TVPixelNorm> {
     }
 
     /// `q` holds the starting dual (zeros for a cold start).
-    func solve(warmStart: Bool) -> TVInfo {
+    func solve() -> TVInfo {
         let n = grid.count, dualCount = grid.components * n
         for i in 0..<n { yF.pointer[i] = Float(y[i]) }
         if let weights, let wF { for i in 0..<n { wF.pointer[i] = Float(weights[i]) } }
         for i in 0..<dualCount { qF.pointer[i] = Float(q[i]) }
-        let first = single.solve(warmStart: warmStart)
+        let first = single.solve()
         for i in 0..<dualCount { q[i] = Double(qF.pointer[i]) }
         // Float's answer is a primal candidate in Double too.
         for i in 0..<n { x[i] = Double(xF.pointer[i]) }

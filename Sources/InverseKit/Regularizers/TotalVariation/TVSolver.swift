@@ -7,6 +7,7 @@ final class TVSolver<T: LaneScalar, N: TVPixelNorm> {
     private let dual: TVDualSolver<T, N>
     private let x: UnsafeMutablePointer<T>
     private let options: TVOptions
+    private let warmStart: Bool
 
     /// Allocates both methods' storage up front, so nothing is written before every allocation
     /// succeeded. `q` and `x` as for `TVDualSolver`; `keepsDual` says the caller reads q afterwards.
@@ -14,6 +15,7 @@ final class TVSolver<T: LaneScalar, N: TVPixelNorm> {
          x: UnsafeMutablePointer<T>, options: TVOptions, warmStart: Bool, keepsDual: Bool) throws {
         self.x = x
         self.options = options
+        self.warmStart = warmStart
         dual = try TVDualSolver(grid: grid, y: y, weights: weights, q: q, x: x, options: options)
         primalDual = TVPrimalDualSolver<T, N>.applies(grid: grid, options: options, warmStart: warmStart,
                                                       keepsDual: keepsDual)
@@ -21,9 +23,9 @@ final class TVSolver<T: LaneScalar, N: TVPixelNorm> {
             : nil
     }
 
-    /// As `TVDualSolver.solve`; `q` holds zeros unless `warmStart`.
-    func solve(warmStart: Bool, budget: Int? = nil) -> TVInfo {
-        guard let primalDual, !warmStart else { return dual.solve(warmStart: warmStart, budget: budget) }
+    /// As `TVDualSolver.solve`; `q` holds zeros unless the solver was made for a warm start.
+    func solve(budget: Int? = nil) -> TVInfo {
+        guard let primalDual else { return dual.solve(warmStart: warmStart, budget: budget) }
         let limit = max(1, min(budget ?? options.maxIterations, options.maxIterations))
         let (first, stalled) = primalDual.solve(budget: limit)
         guard stalled, first.iterations < limit else { return first }

@@ -152,12 +152,12 @@ public enum TotalVariation {
                                                 weights: weights.map(raw), q: raw(q), x: raw(x), options: options,
                                                 warmStart: warmStart, keepsDual: dual != nil)
             if !warmStart { q.update(repeating: 0, count: dualCount) }
-            return mixed.solve(warmStart: warmStart)
+            return mixed.solve()
         }
         let solver = try TVSolver<S, N>(grid: grid, y: y, weights: weights, q: q, x: x, options: options,
                                         warmStart: warmStart, keepsDual: dual != nil)
         if !warmStart { q.update(repeating: 0, count: dualCount) }
-        return solver.solve(warmStart: warmStart)
+        return solver.solve()
     }
 
     private static func evaluate<S: LaneScalar>(
