@@ -4,12 +4,6 @@ import XCTest
 /// The primal-dual path of TV denoising: 2-D cold starts to a tolerance whose dual the caller does
 /// not keep (the buffer API with `dual: nil`).
 final class TVPrimalDualTests: XCTestCase {
-    func noisyImage(_ shape: [Int], seed: UInt64) -> [Double] {
-        var rng = TestRandom(seed: seed)
-        let count = shape.reduce(1, *)
-        return (0..<count).map { i in (i % shape.last! < shape.last! / 2 ? 0.2 : 0.8) + 0.2 * (rng.uniform() - 0.5) }
-    }
-
     /// Solves without a kept dual (the primal-dual path) or with one (the dual method).
     func solve<T: BinaryFloatingPoint>(_ y: [T], _ shape: [Int], weights: [T]? = nil, _ options: TVOptions,
                                        keepDual: Bool = false) throws -> ([T], TVInfo) {

@@ -102,3 +102,11 @@ struct TestRandom {
     mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
     mutating func uniforms(_ n: Int) -> [Double] { (0..<n).map { _ in uniform() } }
 }
+
+/// A piecewise-constant image plus noise: 0.2 on the left half of each row, 0.8 on the right, with
+/// uniform noise of width 0.2.
+func noisyImage(_ shape: [Int], seed: UInt64) -> [Double] {
+    var rng = TestRandom(seed: seed)
+    let count = shape.reduce(1, *)
+    return (0..<count).map { i in (i % shape.last! < shape.last! / 2 ? 0.2 : 0.8) + 0.2 * (rng.uniform() - 0.5) }
+}

@@ -2,13 +2,6 @@ import InverseKit
 import XCTest
 
 final class TotalVariationTests: XCTestCase {
-    /// A piecewise-constant image plus noise.
-    func noisyImage(_ shape: [Int], seed: UInt64) -> [Double] {
-        var rng = TestRandom(seed: seed)
-        let count = shape.reduce(1, *)
-        return (0..<count).map { i in (i % shape.last! < shape.last! / 2 ? 0.2 : 0.8) + 0.2 * (rng.uniform() - 0.5) }
-    }
-
     func checkAgainstReference(shape: [Int], anisotropic: Bool, weighted: Bool, box: Bool) throws {
         let y = noisyImage(shape, seed: 7)
         var rng = TestRandom(seed: 11)
