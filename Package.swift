@@ -68,7 +68,7 @@ let package = Package(
         ),
         .testTarget(
             name: "InverseKitTests",
-            dependencies: ["InverseKit"],
+            dependencies: ["InverseKit", "COpenBLAS"],
             path: "Tests/InverseKitTests"
         ),
     ],

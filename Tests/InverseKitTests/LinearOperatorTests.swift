@@ -4,7 +4,7 @@ import XCTest
 /// The operator contracts through the Swift API: adjoint test, linearity, normal operator, norm,
 /// closed-form solves; the same contracts the C and Python suites run.
 final class LinearOperatorTests: XCTestCase {
-    func operators(_ precision: ScalarType.Precision) throws -> [LinearOperator] {
+    static func operators(_ precision: ScalarType.Precision) throws -> [LinearOperator] {
         var rng = TestRandom(seed: 5)
         let real = ScalarType(precision: precision, complex: false)
         let complex = ScalarType(precision: precision, complex: true)
@@ -45,13 +45,13 @@ final class LinearOperatorTests: XCTestCase {
     }
 
     func testAdjointTestDouble() throws {
-        for op in try operators(.double) {
+        for op in try Self.operators(.double) {
             XCTAssertLessThan(try op.adjointMismatch(seed: 1), 1e-13, "\(op)")
         }
     }
 
     func testAdjointTestSingle() throws {
-        for op in try operators(.single) {
+        for op in try Self.operators(.single) {
             XCTAssertLessThan(try op.adjointMismatch(seed: 2), 1e-5, "\(op)")
         }
     }
@@ -71,7 +71,7 @@ final class LinearOperatorTests: XCTestCase {
 
     func testLinearityAndNormal() throws {
         var rng = TestRandom(seed: 8)
-        for op in try operators(.double) {
+        for op in try Self.operators(.double) {
             let reals = op.inputCount * op.inputType.components
             let x1 = rng.uniforms(reals), x2 = rng.uniforms(reals)
             let combined = zip(x1, x2).map { 2 * $0 - 0.5 * $1 }
@@ -98,7 +98,7 @@ final class LinearOperatorTests: XCTestCase {
     func testClosedFormSolvesSatisfyTheNormalEquations() throws {
         var rng = TestRandom(seed: 13)
         let rho = 0.3
-        for op in try operators(.double) where op.hasNormalSolve {
+        for op in try Self.operators(.double) where op.hasNormalSolve {
             let b = rng.uniforms(op.inputCount * op.inputType.components)
             var x = [Double](repeating: 0, count: b.count)
             try b.withUnsafeBytes { bp in try x.withUnsafeMutableBytes { xp in

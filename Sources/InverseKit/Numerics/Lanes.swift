@@ -72,6 +72,15 @@ extension LaneVector {
         }
     }
 
+    /// The largest lane (outside hot loops: it goes through memory).
+    @inline(__always) func largest() -> Scalar {
+        withUnsafeTemporaryAllocation(of: Scalar.self, capacity: Self.width) { buffer in
+            guard let b = buffer.baseAddress else { return 0 }
+            store(to: b)
+            return buffer.max() ?? 0
+        }
+    }
+
     /// These lanes with lane `lane` (0..<width) set to `value`.
     @inline(__always) func replacing(lane: Int, with value: Scalar) -> Self {
         withUnsafeTemporaryAllocation(of: Scalar.self, capacity: Self.width) { buffer in

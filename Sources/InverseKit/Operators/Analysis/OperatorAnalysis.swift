@@ -1,4 +1,4 @@
-/// Checks and measurements that work on any operator: the adjoint test and the operator norm.
+/// Checks that work on any operator: the adjoint test.
 extension LinearOperator {
     /// |<A x, y> - <x, A^H y>| / (||A x|| ||y||) for seeded random x and y: about machine
     /// precision (times a modest factor) for an exact adjoint, O(1) for a wrong one.
@@ -16,38 +16,6 @@ extension LinearOperator {
                 RealView.norm(y, count: outputCount, type: outputType)
             let diff = ((lhs.0 - rhs.0) * (lhs.0 - rhs.0) + (lhs.1 - rhs.1) * (lhs.1 - rhs.1)).squareRoot()
             return scale > 0 ? diff / scale : diff
-        }
-    }
-
-    /// ||A||_2 by power iteration on A^H A from a seeded random start, stopped when the estimate
-    /// changes by less than `tolerance` (relative) or after `maxIterations`.
-    public func operatorNorm(seed: UInt64 = 0, tolerance: Double = 1e-6, maxIterations: Int = 1000) throws -> Double {
-        guard tolerance.isFinite, tolerance >= 0 else {
-            throw InverseKitError(.invalidArgument, "Invalid tolerance: expected a finite value >= 0, got \(tolerance)")
-        }
-        guard maxIterations >= 1 else {
-            throw InverseKitError(.invalidArgument, "Invalid max_iterations: expected >= 1, got \(maxIterations)")
-        }
-        var rng = SplitMix64(seed: seed)
-        let reals = inputCount * inputType.components
-        return try withScratch(bytes: inputBytes * 2 + outputBytes) { base in
-            let v = base, w = base + inputBytes, av = w + inputBytes
-            RealView.fillRandom(v, reals: reals, precision: precision, &rng)
-            var estimate = 0.0
-            for _ in 0..<maxIterations {
-                let length = RealView.norm(v, count: inputCount, type: inputType)
-                guard length > 0 else { return 0 }
-                RealView.scale(v, reals: reals, precision: precision, by: 1 / length)
-                try apply(v, into: av)
-                try applyAdjoint(av, into: w)
-                // ||A v||^2 = <v, A^H A v> for unit v.
-                let next = RealView.norm(av, count: outputCount, type: outputType)
-                let converged = abs(next - estimate) <= tolerance * next
-                estimate = next
-                if converged { break }
-                v.copyMemory(from: w, byteCount: inputBytes)
-            }
-            return estimate
         }
     }
 }

@@ -8,6 +8,7 @@ import Darwin
 private enum Slot {
     static let restart = 0, fidelity = 1, dual = 2, tv = 3, averageFidelity = 4, averageTV = 5
     static let secondRestart = 6 // of the second iteration of a pair
+    static let ratio = 7 // the dual's largest |q_i|_* / (lambda w_i), reduced by maximum
 }
 
 /// Accelerated projected gradient on the dual of
@@ -377,22 +378,25 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm>: TVSolverCore<T> {
         let mine = partialSums(rank: rank)
         let average = averaged ? averageStorage?.pointer : nil
         // This thread's shares first, then the team's totals.
-        var fidelity = 0.0, dualShare = 0.0, averageFidelity = 0.0
+        var fidelity = 0.0, dualShare = 0.0, averageFidelity = 0.0, ratio = 0.0
         for i in slab {
             for j in 0..<grid.n1 {
                 let offset = rowOffset(plane: i, row: j)
                 let yRow = UnsafeMutablePointer(mutating: y) + offset
                 let part = TVRowKernels<T>.certificateRow(
-                    y: yRow, dual: dualRows(q, plane: i, row: j),
-                    count: grid.n2, lower: lower, upper: upper, into: x + offset)
+                    N.self, y: yRow, dual: dualRows(q, plane: i, row: j), weights: weightRow(plane: i, row: j),
+                    count: grid.n2, lower: lower, upper: upper, exact: exactBox, lambda: options.lambda,
+                    into: x + offset)
                 fidelity += part.fidelity
                 dualShare += part.dual
+                ratio = max(ratio, part.ratio)
                 if let average { averageFidelity += TVRowKernels<T>.fidelityRow(average + offset, yRow, count: grid.n2) }
             }
         }
         mine[Slot.fidelity] = fidelity
         mine[Slot.dual] = dualShare
         mine[Slot.averageFidelity] = averageFidelity
+        mine[Slot.ratio] = ratio
         team.barrier()
         mine[Slot.tv] = TVValue<T, N>.slabValue(x: x, grid: grid, weights: weights, ones: onesRow.pointer, slab: slab)
         mine[Slot.averageTV] = average.map {
@@ -404,7 +408,8 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm>: TVSolverCore<T> {
         let averagePrimal = total(Slot.averageFidelity, team) + options.lambda * total(Slot.averageTV, team)
         let averageWins = average != nil && averagePrimal < primal
         if averageWins { primal = averagePrimal }
-        let relative = record(primal: primal, dual: dual, iteration: iteration, rank: rank)
+        let relative = record(primal: primal, dual: dual, ratio: largest(Slot.ratio, team), iteration: iteration,
+                              rank: rank)
         let stop = relative <= options.tolerance || iteration >= iterationLimit
         if stop && averageWins, let average {
             for i in slab {

@@ -51,8 +51,10 @@ final class TVMixedPrecision<N: TVPixelNorm> {
         for i in 0..<dualCount { qF.pointer[i] = Float(q[i]) }
         let first = single.solve()
         for i in 0..<dualCount { q[i] = Double(qF.pointer[i]) }
-        // Float's answer is a primal candidate in Double too.
-        for i in 0..<n { x[i] = Double(xF.pointer[i]) }
+        // Float's answer is a primal candidate in Double too, clipped to the caller's box (the Float
+        // box is rounded into itself, so this only guards against a widened bound).
+        let lower = double.options.lower, upper = double.options.upper
+        for i in 0..<n { x[i] = Swift.min(Swift.max(Double(xF.pointer[i]), lower), upper) }
         let remaining = double.options.maxIterations - first.iterations
         var info = double.solve(warmStart: true, budget: max(1, remaining), candidate: x)
         info.iterations += first.iterations

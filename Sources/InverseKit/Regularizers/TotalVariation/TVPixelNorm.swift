@@ -5,6 +5,11 @@ protocol TVPixelNorm {
     /// Value of the pointwise norm of a 2- or 3-component gradient.
     static func norm<T: BinaryFloatingPoint>(_ g0: T, _ g1: T) -> T
     static func norm<T: BinaryFloatingPoint>(_ g0: T, _ g1: T, _ g2: T) -> T
+    /// The dual norm (the one whose unit ball the projection maps onto).
+    static func dualNorm<T: BinaryFloatingPoint>(_ g0: T, _ g1: T) -> T
+    static func dualNorm<T: BinaryFloatingPoint>(_ g0: T, _ g1: T, _ g2: T) -> T
+    static func dualNorm<V: LaneVector>(_ g0: V, _ g1: V) -> V
+    static func dualNorm<V: LaneVector>(_ g0: V, _ g1: V, _ g2: V) -> V
     /// Projection onto the dual ball of radius `bound` (>= 0).
     static func project<T: BinaryFloatingPoint>(_ v0: inout T, _ v1: inout T, bound: T)
     static func project<T: BinaryFloatingPoint>(_ v0: inout T, _ v1: inout T, _ v2: inout T, bound: T)
@@ -24,6 +29,11 @@ enum IsotropicNorm: TVPixelNorm {
     static func norm<T: BinaryFloatingPoint>(_ g0: T, _ g1: T, _ g2: T) -> T {
         (g0 * g0 + g1 * g1 + g2 * g2).squareRoot()
     }
+
+    @inline(__always) static func dualNorm<T: BinaryFloatingPoint>(_ g0: T, _ g1: T) -> T { norm(g0, g1) }
+    @inline(__always) static func dualNorm<T: BinaryFloatingPoint>(_ g0: T, _ g1: T, _ g2: T) -> T { norm(g0, g1, g2) }
+    @inline(__always) static func dualNorm<V: LaneVector>(_ g0: V, _ g1: V) -> V { norm(g0, g1) }
+    @inline(__always) static func dualNorm<V: LaneVector>(_ g0: V, _ g1: V, _ g2: V) -> V { norm(g0, g1, g2) }
 
     // Scale by bound / max(|v|, bound): 1 inside the ball, onto the sphere outside; the tiny floor
     // makes a zero bound give exactly zero without a branch.
@@ -68,6 +78,22 @@ enum IsotropicNorm: TVPixelNorm {
 
 /// l1 norm per pixel; its dual ball is the box [-bound, bound] per component.
 enum AnisotropicNorm: TVPixelNorm {
+    @inline(__always)
+    static func dualNorm<T: BinaryFloatingPoint>(_ g0: T, _ g1: T) -> T { Swift.max(abs(g0), abs(g1)) }
+
+    @inline(__always)
+    static func dualNorm<T: BinaryFloatingPoint>(_ g0: T, _ g1: T, _ g2: T) -> T {
+        Swift.max(Swift.max(abs(g0), abs(g1)), abs(g2))
+    }
+
+    @inline(__always)
+    static func dualNorm<V: LaneVector>(_ g0: V, _ g1: V) -> V { V.maximum(g0.magnitude, g1.magnitude) }
+
+    @inline(__always)
+    static func dualNorm<V: LaneVector>(_ g0: V, _ g1: V, _ g2: V) -> V {
+        V.maximum(V.maximum(g0.magnitude, g1.magnitude), g2.magnitude)
+    }
+
     @inline(__always)
     static func norm<T: BinaryFloatingPoint>(_ g0: T, _ g1: T) -> T { abs(g0) + abs(g1) }
 

@@ -1,6 +1,6 @@
 /// Slots of a thread's partial sums in `TVPrimalDualSolver`.
 private enum PDSlot {
-    static let fidelity = 0, tv = 1, dual = 2
+    static let fidelity = 0, tv = 1, dual = 2, ratio = 3
 }
 
 /// Primal-dual hybrid gradient for 2-D TV denoising from a cold start, with Zhu and Chan's
@@ -197,19 +197,24 @@ final class TVPrimalDualSolver<T: LaneScalar, N: TVPixelNorm>: TVSolverCore<T> {
     private func certify(rank: Int, team: ThreadTeam, slab: Range<Int>, iteration: Int) -> Double {
         let mine = partialSums(rank: rank)
         let scratch = scratchRows.pointer + rank * grid.n2
-        var fidelity = 0.0, dual = 0.0
+        var fidelity = 0.0, dual = 0.0, ratio = 0.0
         for i in slab {
             let yRow = row(yRows, i)
             fidelity += TVRowKernels<T>.fidelityRow(row(x, i), yRow, count: grid.n2)
-            dual += TVRowKernels<T>.certificateRow(y: yRow, dual: dualRows(i), count: grid.n2,
-                                                   lower: lower, upper: upper, into: scratch).dual
+            let part = TVRowKernels<T>.certificateRow(N.self, y: yRow, dual: dualRows(i), weights: weightRow(i),
+                                                      count: grid.n2, lower: lower, upper: upper, exact: exactBox,
+                                                      lambda: options.lambda, into: scratch)
+            dual += part.dual
+            ratio = max(ratio, part.ratio)
         }
         mine[PDSlot.fidelity] = fidelity
         mine[PDSlot.dual] = dual
+        mine[PDSlot.ratio] = ratio
         mine[PDSlot.tv] = TVValue<T, N>.slabValue(x: x, grid: grid, weights: weights, ones: onesRow.pointer, slab: slab)
         team.barrier()
         let primal = total(PDSlot.fidelity, team) + options.lambda * total(PDSlot.tv, team)
-        let relative = record(primal: primal, dual: total(PDSlot.dual, team), iteration: iteration, rank: rank)
+        let relative = record(primal: primal, dual: total(PDSlot.dual, team), ratio: largest(PDSlot.ratio, team),
+                              iteration: iteration, rank: rank)
         // Keep the partials until every thread has read them.
         team.barrier()
         return relative

@@ -81,54 +81,105 @@ enum TVRowKernels<T: LaneScalar> {
         vectors(from: 1, to: count, block)
     }
 
-    /// The primal row of the certificate: writes x = clip(y + div q) and returns, summed over the
-    /// row, the fidelity 0.5 (x - y)^2 and the dual objective's terms
-    /// -y (div q) - 0.5 (div q)^2 + 0.5 (x - z)^2 with z = y + div q (accumulated in Double).
+    /// The divergence of the dual at the vector of pixels from k >= 1 in Double, part `part` of
+    /// its `wideParts`: the dual's components are widened before they are differenced, so that the
+    /// certificate of a Float solve is not made optimistic by Float rounding.
     @inline(__always)
-    static func certificateRow(y: Row, dual p: DualRows, count: Int, lower: T, upper: T,
-                               into x: Row) -> (fidelity: Double, dual: Double) {
-        // Lanes from k = 1 (k = 0 has no left neighbour), widened to Double to sum; pixel 0 and
-        // the end of the row are scalar.
+    static func wideDivergence(_ p: DualRows, lanesAt k: Int, part: Int) -> DoubleLanes {
+        var d = load(p.axis0, k).wide(part) - load(p.axis0Previous, k).wide(part)
+            + (load(p.last, k).wide(part) - load(p.last, k - 1).wide(part))
+        if let mid = p.middle, let midPrev = p.middlePrevious {
+            d = d + (load(mid, k).wide(part) - load(midPrev, k).wide(part))
+        }
+        return d
+    }
+
+    /// The dual norm of the pixel norm (Euclidean for isotropic TV, largest magnitude for
+    /// anisotropic) of the dual at the vector of pixels from k, in Double.
+    @inline(__always)
+    static func wideDualNorm<N: TVPixelNorm>(_: N.Type, _ p: DualRows, lanesAt k: Int, part: Int) -> DoubleLanes {
+        if let mid = p.middle {
+            return N.dualNorm(load(p.axis0, k).wide(part), load(mid, k).wide(part), load(p.last, k).wide(part))
+        }
+        return N.dualNorm(load(p.axis0, k).wide(part), load(p.last, k).wide(part))
+    }
+
+    /// What one row adds to a certificate, all in Double: the fidelity 0.5 (x - y)^2 of the
+    /// returned x, the dual objective's terms -y (div q) - 0.5 (div q)^2 + 0.5 (clip(z) - z)^2 with
+    /// z = y + div q, and the largest ratio |q_i|_* / (lambda w_i) (1 for a feasible dual, a few
+    /// rounding units above it after a Float projection).
+    struct Certificate {
+        var fidelity = 0.0
+        var dual = 0.0
+        var ratio = 0.0
+    }
+
+    /// The primal row of the certificate: writes x = clip(y + div q) (in T, with the box rounded
+    /// into itself) and returns the row's `Certificate`. The dual terms use the box `exact` (the
+    /// caller's bounds), so that D(q) bounds the caller's problem.
+    @inline(__always)
+    static func certificateRow<N: TVPixelNorm>(_: N.Type, y: Row, dual p: DualRows, weights: Row, count: Int,
+                                               lower: T, upper: T, exact: (lower: Double, upper: Double),
+                                               lambda: Double, into x: Row) -> Certificate {
+        // Lanes from k = 1 (k = 0 has no left neighbour), widened to Double; pixel 0 and the end
+        // of the row are scalar.
         var k = 1
         let lo = Lanes(repeating: lower), hi = Lanes(repeating: upper)
+        let loD = DoubleLanes(repeating: exact.lower), hiD = DoubleLanes(repeating: exact.upper)
+        let lambdaD = DoubleLanes(repeating: lambda), floor = DoubleLanes(repeating: Double.leastNormalMagnitude)
         var fidelityLanes = DoubleLanes(repeating: 0), dualLanes = DoubleLanes(repeating: 0)
+        var ratioLanes = DoubleLanes(repeating: 0)
         while k &+ width <= count {
-            let d = divergence(p, lanesAt: k)
             let yk = load(y, k)
-            let z = yk + d
-            let xk = Lanes.minimum(Lanes.maximum(z, lo), hi)
+            let xk = Lanes.minimum(Lanes.maximum(yk + divergence(p, lanesAt: k), lo), hi)
             store(xk, x, k)
+            let wk = load(weights, k)
             for part in 0..<Lanes.wideParts {
-                let dd = d.wide(part), yd = yk.wide(part), xd = xk.wide(part), zd = z.wide(part)
-                let r = xd - yd, s = xd - zd
+                let dd = wideDivergence(p, lanesAt: k, part: part), yd = yk.wide(part)
+                let zd = yd + dd
+                let s = DoubleLanes.minimum(DoubleLanes.maximum(zd, loD), hiD) - zd
+                let r = xk.wide(part) - yd
                 fidelityLanes += r * r
                 let cross: DoubleLanes = (yd + yd) * dd
                 dualLanes += s * s - dd * dd - cross
+                let radius = DoubleLanes.maximum(lambdaD * wk.wide(part), floor)
+                ratioLanes = DoubleLanes.maximum(ratioLanes, wideDualNorm(N.self, p, lanesAt: k, part: part) / radius)
             }
             k &+= width
         }
-        let head = certificateScalar(y: y, dual: p, range: 0..<1, lower: lower, upper: upper, into: x)
-        let fidelity = 0.5 * fidelityLanes.sum() + head.fidelity
-        let dual = 0.5 * dualLanes.sum() + head.dual
-        let tail = certificateScalar(y: y, dual: p, range: k..<count, lower: lower, upper: upper, into: x)
-        return (fidelity + tail.fidelity, dual + tail.dual)
+        var result = Certificate(fidelity: 0.5 * fidelityLanes.sum(), dual: 0.5 * dualLanes.sum(),
+                                 ratio: ratioLanes.largest())
+        certificateScalar(N.self, y: y, dual: p, weights: weights, range: 0..<1, lower: lower, upper: upper,
+                          exact: exact, lambda: lambda, into: x, &result)
+        certificateScalar(N.self, y: y, dual: p, weights: weights, range: k..<count, lower: lower, upper: upper,
+                          exact: exact, lambda: lambda, into: x, &result)
+        return result
     }
 
     @inline(__always)
-    private static func certificateScalar(y: Row, dual p: DualRows, range: Range<Int>, lower: T, upper: T,
-                                          into x: Row) -> (fidelity: Double, dual: Double) {
-        var fidelity = 0.0, dual = 0.0
+    private static func certificateScalar<N: TVPixelNorm>(_: N.Type, y: Row, dual p: DualRows, weights: Row,
+                                                          range: Range<Int>, lower: T, upper: T,
+                                                          exact: (lower: Double, upper: Double), lambda: Double,
+                                                          into x: Row, _ result: inout Certificate) {
         for k in range {
-            let d = divergence(p, k)
             let yk = y[k]
-            let z = yk + d
-            let xk = Swift.min(Swift.max(z, lower), upper)
+            let xk = Swift.min(Swift.max(yk + divergence(p, k), lower), upper)
             x[k] = xk
-            let dd = Double(d), yd = Double(yk), xd = Double(xk), zd = Double(z)
-            fidelity += 0.5 * (xd - yd) * (xd - yd)
-            dual += -yd * dd - 0.5 * dd * dd + 0.5 * (xd - zd) * (xd - zd)
+            var dd = Double(p.axis0[k]) - Double(p.axis0Previous[k]) + Double(p.last[k])
+            if k > 0 { dd -= Double(p.last[k - 1]) }
+            let norm: Double
+            if let mid = p.middle, let midPrev = p.middlePrevious {
+                dd += Double(mid[k]) - Double(midPrev[k])
+                norm = N.dualNorm(Double(p.axis0[k]), Double(mid[k]), Double(p.last[k]))
+            } else {
+                norm = N.dualNorm(Double(p.axis0[k]), Double(p.last[k]))
+            }
+            let yd = Double(yk), xd = Double(xk), zd = yd + dd
+            let s = Swift.min(Swift.max(zd, exact.lower), exact.upper) - zd
+            result.fidelity += 0.5 * (xd - yd) * (xd - yd)
+            result.dual += -yd * dd - 0.5 * dd * dd + 0.5 * s * s
+            result.ratio = Swift.max(result.ratio, norm / Swift.max(lambda * Double(weights[k]), .leastNormalMagnitude))
         }
-        return (fidelity, dual)
     }
 
     /// One accelerated projected-gradient step of the dual on a row, fused with the extrapolation:
@@ -289,9 +340,9 @@ enum TVRowKernels<T: LaneScalar> {
         var lanes = DoubleLanes(repeating: 0)
         var k = 0
         while k &+ width <= count {
-            let difference = load(x, k) - load(y, k)
+            let xk = load(x, k), yk = load(y, k)
             for part in 0..<Lanes.wideParts {
-                let d = difference.wide(part)
+                let d = xk.wide(part) - yk.wide(part)
                 lanes += d * d
             }
             k &+= width
@@ -304,28 +355,33 @@ enum TVRowKernels<T: LaneScalar> {
         return 0.5 * sum
     }
 
-    /// sum_k w_k |(D x)_k| over one row (same neighbour conventions as `dualStepRow`).
+    /// sum_k w_k |(D x)_k| over one row (same neighbour conventions as `dualStepRow`), in Double
+    /// from the differences on: a certificate's primal value must not be lowered by rounding.
     @inline(__always)
     static func valueRow<N: TVPixelNorm>(_: N.Type, xRow: Row, nextPlane: Row, nextRow: Row?,
                                          weights: Row, count: Int) -> Double {
         var lanes = DoubleLanes(repeating: 0)
         var k = 0
         while k &+ width < count {
-            let xk = load(xRow, k)
-            let norm: Lanes = nextRow.map { N.norm(load(nextPlane, k) - xk, load($0, k) - xk, load(xRow, k &+ 1) - xk) }
-                ?? N.norm(load(nextPlane, k) - xk, load(xRow, k &+ 1) - xk)
-            let weighted = load(weights, k) * norm
-            for part in 0..<Lanes.wideParts { lanes += weighted.wide(part) }
+            let xk = load(xRow, k), below = load(nextPlane, k), right = load(xRow, k &+ 1), w = load(weights, k)
+            let after = nextRow.map { load($0, k) }
+            for part in 0..<Lanes.wideParts {
+                let xd = xk.wide(part)
+                let norm: DoubleLanes = after.map {
+                    N.norm(below.wide(part) - xd, $0.wide(part) - xd, right.wide(part) - xd)
+                } ?? N.norm(below.wide(part) - xd, right.wide(part) - xd)
+                lanes += w.wide(part) * norm
+            }
             k &+= width
         }
         var sum = lanes.sum()
         for k in k..<count {
-            let xk = xRow[k]
-            let g0 = nextPlane[k] - xk
-            let gLast = k + 1 < count ? xRow[k + 1] - xk : 0
-            let n: T
-            if let nextRow { n = N.norm(g0, nextRow[k] - xk, gLast) } else { n = N.norm(g0, gLast) }
-            sum += Double(weights[k]) * Double(n)
+            let xk = Double(xRow[k])
+            let g0 = Double(nextPlane[k]) - xk
+            let gLast = k + 1 < count ? Double(xRow[k + 1]) - xk : 0
+            let n: Double
+            if let nextRow { n = N.norm(g0, Double(nextRow[k]) - xk, gLast) } else { n = N.norm(g0, gLast) }
+            sum += Double(weights[k]) * n
         }
         return sum
     }
