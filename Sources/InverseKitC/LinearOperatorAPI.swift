@@ -74,18 +74,26 @@ func requireSamePrecision(_ view: ArrayView, _ type: ScalarType) throws {
     }
 }
 
-/// The elements of an array as Doubles (reals; complex interleaved), in row-major order.
-func readReals(_ view: ArrayView) throws -> [Double] {
+/// The elements of an array as Doubles (reals; complex interleaved), in row-major order, in a
+/// buffer allocated fallibly (a Swift array would end the process when memory runs out).
+func readReals(_ view: ArrayView) throws -> AlignedBuffer<Double> {
     let reals = view.count * view.type.components
-    let copy = try ContiguousRaw(view, direct: true, load: true)
+    let values = try AlignedBuffer<Double>(count: reals)
     switch view.type.precision {
-    case .single:
-        let p = UnsafeRawPointer(copy.pointer).assumingMemoryBound(to: Float.self)
-        return (0..<reals).map { Double(p[$0]) }
-    case .double:
-        return Array(UnsafeBufferPointer(start: UnsafeRawPointer(copy.pointer).assumingMemoryBound(to: Double.self),
-                                         count: reals))
+    case .double where view.isContiguous:
+        if let base = view.base { values.pointer.initialize(from: base.assumingMemoryBound(to: Double.self), count: reals) }
+    default:
+        let copy = try ContiguousRaw(view, direct: true, load: true)
+        switch view.type.precision {
+        case .single:
+            let p = UnsafeRawPointer(copy.pointer).assumingMemoryBound(to: Float.self)
+            for i in 0..<reals { values.pointer[i] = Double(p[i]) }
+        case .double:
+            values.pointer.initialize(from: UnsafeRawPointer(copy.pointer).assumingMemoryBound(to: Double.self),
+                                      count: reals)
+        }
     }
+    return values
 }
 
 /// Core errors raised while building an operator get the argument's name in front when they lack one.
@@ -131,7 +139,7 @@ public func ikLinopCreateDiagonal(_ out: UnsafeMutablePointer<OpaquePointer?>?, 
         let type = try parseDType(dtype, "dtype")
         try requireSamePrecision(view, type)
         let values = try readReals(view)
-        return try DiagonalOperator(shape: view.shape, diagonal: values, diagonalType: view.type, dataType: type)
+        return try DiagonalOperator(shape: view.shape, diagonal: values.buffer, diagonalType: view.type, dataType: type)
     }
 }
 
@@ -145,7 +153,7 @@ public func ikLinopCreateMask(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ma
         let type = try parseDType(dtype, "dtype")
         try requireSamePrecision(view, type)
         let values = try readReals(view)
-        return try DiagonalOperator(shape: view.shape, mask: values, dataType: type)
+        return try DiagonalOperator(shape: view.shape, mask: values.buffer, dataType: type)
     }
 }
 
@@ -171,7 +179,7 @@ public func ikLinopCreateMatrix(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ 
         let view = try ArrayView(matrix, name: "matrix")
         try view.require(ndim: 2...2)
         let entries = try readReals(view)
-        return try DenseMatrixOperator(rows: view.shape[0], columns: view.shape[1], entries: entries, type: view.type)
+        return try DenseMatrixOperator(rows: view.shape[0], columns: view.shape[1], entries: entries.buffer, type: view.type)
     }
 }
 
@@ -186,19 +194,22 @@ public func ikLinopCreateCSR(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ row
         let view = try ArrayView(values, name: "values")
         try view.require(ndim: 1...1)
         guard let indptr else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid indptr: NULL") }
-        // The index arrays are copied into Swift arrays, whose allocation cannot fail softly.
         guard m < 1 << 31, n < 1 << 31 else {
             throw CAPIError(IK_ERR_OVERFLOW, "Invalid shape: rows and columns must be below 2^31, got (\(rows), \(columns))")
         }
-        let pointers = (0...m).map { Int(indptr[$0]) }
         let nnz = view.shape[0]
-        guard pointers[m] == nnz else {
-            throw CAPIError(IK_ERR_SHAPE, "Invalid values: indptr[rows] = \(pointers[m]) but values has \(nnz) entries")
+        guard indptr[m] == Int64(nnz) else {
+            throw CAPIError(IK_ERR_SHAPE, "Invalid values: indptr[rows] = \(indptr[m]) but values has \(nnz) entries")
         }
         guard nnz == 0 || indices != nil else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid indices: NULL") }
-        let columnsOf = (0..<nnz).map { Int(indices![$0]) }
+        // Int64 and Int are one type on the 64-bit platforms the library builds for: the caller's
+        // index arrays are read in place (the operator copies them).
+        let pointers = UnsafeRawPointer(indptr).bindMemory(to: Int.self, capacity: m + 1)
+        let columnsOf = indices.map { UnsafeRawPointer($0).bindMemory(to: Int.self, capacity: nnz) }
         let entries = try readReals(view)
-        return try SparseCSROperator(rows: m, columns: n, indptr: pointers, indices: columnsOf, values: entries, type: view.type)
+        return try SparseCSROperator(rows: m, columns: n, indptr: UnsafeBufferPointer(start: pointers, count: m + 1),
+                                     indices: UnsafeBufferPointer(start: columnsOf, count: nnz), values: entries.buffer,
+                                     type: view.type)
     }
 }
 
@@ -254,9 +265,14 @@ private struct UserFunction {
 
 // MARK: Combinators
 
+/// The operators of a caller's list. Every entry is checked before anything is allocated; the list
+/// itself is then held in a Swift array, whose size the caller's own list of handles bounds (a
+/// probe allocation of that size first turns a shortage into a status).
 private func operatorList(_ list: UnsafePointer<OpaquePointer?>?, _ count: Int32, _ name: String) throws -> [LinearOperator] {
     guard count >= 1 else { throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid count: expected >= 1, got \(count)") }
     guard let list else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid \(name): NULL array") }
+    for i in 0..<Int(count) { _ = try operatorFrom(list[i], "\(name)[\(i)]") }
+    try requireAllocatable(bytes: Int(count) * MemoryLayout<LinearOperator>.stride * 2)
     return try (0..<Int(count)).map { try operatorFrom(list[$0], "\(name)[\($0)]") }
 }
 

@@ -3,12 +3,13 @@ import InverseKit
 
 // Thunks of the header's "Physics" part of the linear operators.
 
-private func anglesFrom(_ angles: UnsafePointer<Double>?, _ count: Int64) throws -> [Double] {
+/// The caller's angles, read in place (the geometry copies them).
+private func anglesFrom(_ angles: UnsafePointer<Double>?, _ count: Int64) throws -> UnsafeBufferPointer<Double> {
     guard count >= 1, count < 1 << 31 else {
         throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid angle_count: expected 1 to 2^31 - 1, got \(count)")
     }
     guard let angles else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid angles: NULL") }
-    return Array(UnsafeBufferPointer(start: angles, count: Int(count)))
+    return UnsafeBufferPointer(start: angles, count: Int(count))
 }
 
 @_cdecl("ik_linop_create_convolution")
@@ -23,7 +24,7 @@ public func ikLinopCreateConvolution(_ out: UnsafeMutablePointer<OpaquePointer?>
             throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid boundary: expected 0 (periodic), 1 (same) or 2 (valid), got \(boundary)")
         }
         let values = try readReals(view)
-        return try ConvolutionOperator(shape: extents, kernel: values, kernelShape: view.shape, boundary: mode,
+        return try ConvolutionOperator(shape: extents, kernel: values.buffer, kernelShape: view.shape, boundary: mode,
                                        precision: view.type.precision)
     }
 }
@@ -38,14 +39,14 @@ public func ikLinopCreateFourier(_ out: UnsafeMutablePointer<OpaquePointer?>?, _
         guard type.isComplex else {
             throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE, "Invalid dtype: the Fourier operator needs complex64 or complex128, got \(type)")
         }
-        var maskValues: [Double]? = nil
+        var maskValues: AlignedBuffer<Double>? = nil
         if let mask {
             let view = try ArrayView(mask, name: "mask")
             try view.requireReal()
             try view.require(shape: extents)
             maskValues = try readReals(view)
         }
-        var coilValues: [Double]? = nil, coils = 1
+        var coilValues: AlignedBuffer<Double>? = nil, coils = 1
         if let coilMaps {
             let view = try ArrayView(coilMaps, name: "coil_maps")
             guard view.type.isComplex else {
@@ -57,7 +58,7 @@ public func ikLinopCreateFourier(_ out: UnsafeMutablePointer<OpaquePointer?>?, _
             coils = view.shape[0]
             coilValues = try readReals(view)
         }
-        return try FourierOperator(shape: extents, mask: maskValues, coilMaps: coilValues, coils: coils,
+        return try FourierOperator(shape: extents, maskValues: maskValues?.buffer, coilValues: coilValues?.buffer, coils: coils,
                                    centered: centered != 0, precision: type.precision)
     }
 }
@@ -71,7 +72,7 @@ public func ikLinopCreateSuperResolution(_ out: UnsafeMutablePointer<OpaquePoint
         let view = try ArrayView(kernel, name: "kernel")
         try view.requireReal()
         let values = try readReals(view)
-        return try SuperResolutionOperator(shape: extents, kernel: values, kernelShape: view.shape, factor: Int(factor),
+        return try SuperResolutionOperator(shape: extents, kernel: values.buffer, kernelShape: view.shape, factor: Int(factor),
                                            precision: view.type.precision)
     }
 }
@@ -118,20 +119,21 @@ public func ikFBP(_ sinogram: UnsafePointer<ik_array>?, _ angles: UnsafePointer<
             throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid filter: expected 0 to 4, got \(filter)")
         }
         let values = try readReals(sino)
-        let result = try creating {
+        let target = try ContiguousRaw(img, direct: false, load: false)
+        let pixels = img.count
+        let result = try AlignedBuffer<Double>(count: pixels)
+        try creating {
             let geometry = try ParallelBeamGeometry(rows: img.shape[0], columns: img.shape[1], angles: list,
                                                     detectors: sino.shape[1], spacing: spacing)
-            return try FilteredBackProjection.reconstruct(sinogram: values, geometry: geometry, filter: kind,
-                                                          circle: circle != 0)
+            try FilteredBackProjection.reconstruct(sinogram: values.buffer, geometry: geometry, filter: kind,
+                                                   circle: circle != 0, into: result.pointer)
         }
-        let target = try ContiguousRaw(img, direct: false, load: false)
         switch img.type.precision {
         case .double:
-            let p = target.pointer.assumingMemoryBound(to: Double.self)
-            for (i, v) in result.enumerated() { p[i] = v }
+            target.pointer.assumingMemoryBound(to: Double.self).update(from: result.pointer, count: pixels)
         case .single:
             let p = target.pointer.assumingMemoryBound(to: Float.self)
-            for (i, v) in result.enumerated() { p[i] = Float(v) }
+            for i in 0..<pixels { p[i] = Float(result.pointer[i]) }
         }
         target.writeBack()
     }

@@ -61,20 +61,17 @@ public func ikTVProxCreate(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ndim:
         let parsed = try parseTVOptions(options, shape: extents)
         let typed: TVProxHandle.Typed
         if type == .float32 {
-            let w = try parsed.weights.map { try copyWeights(Float.self, $0, count: grid.count) }
-            typed = .float32(try TVProx<Float>(shape: extents, options: parsed.options, weights: w))
+            let w = try parsed.weights.map { try ContiguousReal<Float>($0, direct: true, load: true) }
+            typed = .float32(try TVProx<Float>(shape: extents, options: parsed.options,
+                                               weights: w.map { UnsafeBufferPointer($0.buffer) }))
         } else {
-            let w = try parsed.weights.map { try copyWeights(Double.self, $0, count: grid.count) }
-            typed = .float64(try TVProx<Double>(shape: extents, options: parsed.options, weights: w))
+            let w = try parsed.weights.map { try ContiguousReal<Double>($0, direct: true, load: true) }
+            typed = .float64(try TVProx<Double>(shape: extents, options: parsed.options,
+                                                weights: w.map { UnsafeBufferPointer($0.buffer) }))
         }
         let handle = TVProxHandle(typed: typed, shape: extents, type: type)
         out.pointee = OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
     }
-}
-
-private func copyWeights<T: BinaryFloatingPoint>(_: T.Type, _ view: ArrayView, count: Int) throws -> [T] {
-    let contiguous = try ContiguousReal<T>(view, direct: false, load: true)
-    return Array(UnsafeBufferPointer(contiguous.buffer))
 }
 
 @_cdecl("ik_tv_prox_apply")

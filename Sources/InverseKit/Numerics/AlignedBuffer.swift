@@ -35,6 +35,16 @@ public final class AlignedBuffer<T> {
         pointer.initialize(repeating: value, count: count)
     }
 
+    /// A copy of `values` (so that array-taking conveniences can hand a buffer to the
+    /// buffer-taking initialisers, which they cannot call from inside `withUnsafeBufferPointer`).
+    public convenience init(copying values: [T]) throws {
+        try self.init(count: values.count)
+        values.withUnsafeBufferPointer { if let b = $0.baseAddress { pointer.initialize(from: b, count: values.count) } }
+    }
+
+    /// The elements as a buffer.
+    public var buffer: UnsafeBufferPointer<T> { UnsafeBufferPointer(start: pointer, count: count) }
+
     private static var hugePage: Int { 2 << 20 }
     private static var hugeThreshold: Int { 8 << 20 }
 

@@ -19,9 +19,11 @@ enum MultiIndex {
     }
 
     /// The kernel (row-major, `kernelShape`) laid on a grid of `grid`, flat row-major, either at
-    /// the origin or wrapped around its centre k // 2 (periodic convolution); overlapping entries add.
-    static func placeKernel(_ kernel: [Double], _ kernelShape: [Int], on grid: [Int], centered: Bool) -> [Double] {
-        var placed = [Double](repeating: 0, count: grid.reduce(1, *))
+    /// the origin or wrapped around its centre k // 2 (periodic convolution); overlapping entries
+    /// add. `placed` holds the grid's count of values, every `stride`-th written (2 places reals
+    /// into interleaved complex); the caller zeroes it first.
+    static func placeKernel(_ kernel: UnsafeBufferPointer<Double>, _ kernelShape: [Int], on grid: [Int], centered: Bool,
+                            into placed: UnsafeMutablePointer<Double>, stride: Int = 1) {
         var position = 0
         forEach(kernelShape) { index in
             var flat = 0
@@ -30,9 +32,8 @@ enum MultiIndex {
                 if centered { p = ((p - kernelShape[a] / 2) % grid[a] + grid[a]) % grid[a] }
                 flat = flat * grid[a] + p
             }
-            placed[flat] += kernel[position]
+            placed[stride * flat] += kernel[position]
             position += 1
         }
-        return placed
     }
 }

@@ -26,7 +26,8 @@ public struct InverseKitError: Error, CustomStringConvertible, Equatable {
 
 /// Throws `.notFinite` naming the first NaN or infinity among `values` (reals; `components` per
 /// element, 2 for interleaved complex): "Invalid kernel: element 3 is not finite".
-func requireFinite(_ values: [Double], _ name: String, item: String = "element", components: Int = 1) throws {
+func requireFinite(_ values: UnsafeBufferPointer<Double>, _ name: String, item: String = "element",
+                   components: Int = 1) throws {
     if let bad = values.firstIndex(where: { !$0.isFinite }) {
         throw InverseKitError(.notFinite, "Invalid \(name): \(item) \(bad / components) is not finite (\(values[bad]))")
     }

@@ -6,7 +6,8 @@ public final class DiagonalOperator: LinearOperator {
     public let diagonalType: ScalarType
 
     /// `diagonal`: `count * diagonalType.components` reals (Double), row-major over `shape`.
-    public init(shape: [Int], diagonal: [Double], diagonalType: ScalarType, dataType: ScalarType) throws {
+    public init(shape: [Int], diagonal: UnsafeBufferPointer<Double>, diagonalType: ScalarType,
+                dataType: ScalarType) throws {
         if diagonalType.isComplex && !dataType.isComplex {
             throw InverseKitError(.unsupportedType, "Invalid diagonal: a complex diagonal needs complex data, got \(dataType)")
         }
@@ -22,7 +23,7 @@ public final class DiagonalOperator: LinearOperator {
     }
 
     /// The inpainting operator: `mask` holds 0 (missing) or 1 (observed) per pixel, at least one 1.
-    public convenience init(shape: [Int], mask: [Double], dataType: ScalarType) throws {
+    public convenience init(shape: [Int], mask: UnsafeBufferPointer<Double>, dataType: ScalarType) throws {
         if let bad = mask.firstIndex(where: { $0 != 0 && $0 != 1 }) {
             throw InverseKitError(.invalidArgument, "Invalid mask: values must be 0 or 1, element \(bad) is \(mask[bad])")
         }
@@ -30,6 +31,17 @@ public final class DiagonalOperator: LinearOperator {
             throw InverseKitError(.invalidArgument, "Invalid mask: no pixel is observed (all zeros)")
         }
         try self.init(shape: shape, diagonal: mask, diagonalType: dataType.real, dataType: dataType)
+    }
+
+    /// The same from a Swift array.
+    public convenience init(shape: [Int], diagonal: [Double], diagonalType: ScalarType, dataType: ScalarType) throws {
+        let values = try AlignedBuffer(copying: diagonal)
+        try self.init(shape: shape, diagonal: values.buffer, diagonalType: diagonalType, dataType: dataType)
+    }
+
+    public convenience init(shape: [Int], mask: [Double], dataType: ScalarType) throws {
+        let values = try AlignedBuffer(copying: mask)
+        try self.init(shape: shape, mask: values.buffer, dataType: dataType)
     }
 
     override public var name: String { "diagonal" }

@@ -8,7 +8,7 @@ public final class DenseMatrixOperator: LinearOperator {
     public let columns: Int
 
     /// `entries`: rows * columns elements as reals (Double), interleaved when `type` is complex.
-    public init(rows: Int, columns: Int, entries: [Double], type: ScalarType) throws {
+    public init(rows: Int, columns: Int, entries: UnsafeBufferPointer<Double>, type: ScalarType) throws {
         guard rows >= 1, columns >= 1 else {
             throw InverseKitError(.shape, "Invalid matrix: shape (\(rows), \(columns)) must have extents >= 1")
         }
@@ -24,6 +24,12 @@ public final class DenseMatrixOperator: LinearOperator {
         self.rows = rows
         self.columns = columns
         try super.init(inputShape: [columns], outputShape: [rows], inputType: type, outputType: type)
+    }
+
+    /// The same from a Swift array.
+    public convenience init(rows: Int, columns: Int, entries: [Double], type: ScalarType) throws {
+        let values = try AlignedBuffer(copying: entries)
+        try self.init(rows: rows, columns: columns, entries: values.buffer, type: type)
     }
 
     override public var name: String { "matrix" }

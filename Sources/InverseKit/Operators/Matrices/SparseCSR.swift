@@ -3,12 +3,13 @@
 public final class SparseCSROperator: LinearOperator {
     public let rows: Int
     public let columns: Int
-    private let indptr: [Int]
-    private let indices: [Int]
+    private let indptr: AlignedBuffer<Int>
+    private let indices: AlignedBuffer<Int>
     private let values: AlignedBuffer<UInt8>
 
     /// `values`: nnz elements as reals (Double), interleaved when `type` is complex.
-    public init(rows: Int, columns: Int, indptr: [Int], indices: [Int], values: [Double], type: ScalarType) throws {
+    public init(rows: Int, columns: Int, indptr: UnsafeBufferPointer<Int>, indices: UnsafeBufferPointer<Int>,
+                values: UnsafeBufferPointer<Double>, type: ScalarType) throws {
         guard rows >= 1, columns >= 1 else {
             throw InverseKitError(.shape, "Invalid sparse matrix: shape (\(rows), \(columns)) must have extents >= 1")
         }
@@ -32,9 +33,19 @@ public final class SparseCSROperator: LinearOperator {
         self.values = try AlignedBuffer(reals: values, precision: type.precision)
         self.rows = rows
         self.columns = columns
-        self.indptr = indptr
-        self.indices = indices
+        self.indptr = try AlignedBuffer(count: indptr.count)
+        self.indptr.pointer.initialize(from: indptr.baseAddress!, count: indptr.count)
+        self.indices = try AlignedBuffer(count: max(nnz, 1))
+        if nnz > 0 { self.indices.pointer.initialize(from: indices.baseAddress!, count: nnz) }
         try super.init(inputShape: [columns], outputShape: [rows], inputType: type, outputType: type)
+    }
+
+    /// The same from Swift arrays.
+    public convenience init(rows: Int, columns: Int, indptr: [Int], indices: [Int], values: [Double],
+                            type: ScalarType) throws {
+        let p = try AlignedBuffer(copying: indptr), i = try AlignedBuffer(copying: indices)
+        let v = try AlignedBuffer(copying: values)
+        try self.init(rows: rows, columns: columns, indptr: p.buffer, indices: i.buffer, values: v.buffer, type: type)
     }
 
     override public var name: String { "sparse matrix" }
@@ -56,7 +67,8 @@ public final class SparseCSROperator: LinearOperator {
     private func multiply<T: BinaryFloatingPoint>(_: T.Type, _ xRaw: UnsafeRawPointer, _ yRaw: UnsafeMutableRawPointer) {
         let x = xRaw.assumingMemoryBound(to: T.self), y = yRaw.assumingMemoryBound(to: T.self)
         let v = UnsafeRawPointer(values.pointer).assumingMemoryBound(to: T.self)
-        indptr.withUnsafeBufferPointer { ptr in indices.withUnsafeBufferPointer { idx in
+        do {
+            let ptr = indptr.pointer, idx = indices.pointer
             if inputType.isComplex {
                 for r in 0..<rows {
                     var re: T = 0, im: T = 0
@@ -75,7 +87,7 @@ public final class SparseCSROperator: LinearOperator {
                     y[r] = sum
                 }
             }
-        } }
+        }
     }
 
     private func multiplyAdjoint<T: BinaryFloatingPoint>(_: T.Type, _ yRaw: UnsafeRawPointer,
@@ -83,7 +95,8 @@ public final class SparseCSROperator: LinearOperator {
         let y = yRaw.assumingMemoryBound(to: T.self), x = xRaw.assumingMemoryBound(to: T.self)
         let v = UnsafeRawPointer(values.pointer).assumingMemoryBound(to: T.self)
         x.update(repeating: 0, count: columns * inputType.components)
-        indptr.withUnsafeBufferPointer { ptr in indices.withUnsafeBufferPointer { idx in
+        do {
+            let ptr = indptr.pointer, idx = indices.pointer
             if inputType.isComplex {
                 for r in 0..<rows {
                     let yr = y[2 * r], yi = y[2 * r + 1]
@@ -99,6 +112,6 @@ public final class SparseCSROperator: LinearOperator {
                     for e in ptr[r]..<ptr[r + 1] { x[idx[e]] += v[e] * yr }
                 }
             }
-        } }
+        }
     }
 }

@@ -21,7 +21,7 @@ public final class ConvolutionOperator: LinearOperator {
     private let cropStart: [Int]
 
     /// `kernel`: row-major values of `kernelShape` (same rank as `shape`).
-    public init(shape: [Int], kernel: [Double], kernelShape: [Int], boundary: Boundary,
+    public init(shape: [Int], kernel: UnsafeBufferPointer<Double>, kernelShape: [Int], boundary: Boundary,
                 precision: ScalarType.Precision) throws {
         guard (1...3).contains(shape.count) else {
             throw InverseKitError(.shape, "Invalid shape: convolution takes 1, 2 or 3 dimensions, got \(shape.count)")
@@ -62,6 +62,14 @@ public final class ConvolutionOperator: LinearOperator {
         try makeSpectrum(kernel)
     }
 
+    /// The same from a Swift array.
+    public convenience init(shape: [Int], kernel: [Double], kernelShape: [Int], boundary: Boundary,
+                            precision: ScalarType.Precision) throws {
+        let values = try AlignedBuffer(copying: kernel)
+        try self.init(shape: shape, kernel: values.buffer, kernelShape: kernelShape, boundary: boundary,
+                      precision: precision)
+    }
+
     override public var name: String { "convolution" }
 
     private var gridCount: Int { plan.count }
@@ -69,11 +77,10 @@ public final class ConvolutionOperator: LinearOperator {
 
     /// Places the kernel on the grid (at the origin for linear convolution, wrapped around its
     /// centre for periodic) and stores its spectrum / N.
-    private func makeSpectrum(_ kernel: [Double]) throws {
+    private func makeSpectrum(_ kernel: UnsafeBufferPointer<Double>) throws {
         let grid = plan.shape
-        let values = MultiIndex.placeKernel(kernel, kernelShape, on: grid, centered: boundary == .periodic)
-        let placed = try AlignedBuffer<Double>(count: gridCount)
-        placed.pointer.update(from: values, count: gridCount)
+        let placed = try AlignedBuffer<Double>(repeating: 0, count: gridCount)
+        MultiIndex.placeKernel(kernel, kernelShape, on: grid, centered: boundary == .periodic, into: placed.pointer)
         // Transform in double, then store in the operator's precision with 1/N folded in.
         let doublePlan = precision == .double ? plan : try FFTPlan(shape: grid, kind: .real, precision: .double)
         let out = try AlignedBuffer<Double>(count: 2 * doublePlan.spectrumCount)

@@ -16,7 +16,18 @@ public enum FilteredBackProjection {
     /// axis are set to 0.
     public static func reconstruct(sinogram: [Double], geometry g: ParallelBeamGeometry, filter: Filter,
                                    circle: Bool = false) throws -> [Double] {
-        let angles = g.angles.count, bins = g.detectors
+        let image = try AlignedBuffer<Double>(count: g.rows * g.columns)
+        try sinogram.withUnsafeBufferPointer {
+            try reconstruct(sinogram: $0, geometry: g, filter: filter, circle: circle, into: image.pointer)
+        }
+        return Array(image.buffer)
+    }
+
+    /// The same into `image` (rows * columns values); every work buffer is allocated fallibly
+    /// before `image` is written.
+    public static func reconstruct(sinogram: UnsafeBufferPointer<Double>, geometry g: ParallelBeamGeometry,
+                                   filter: Filter, circle: Bool = false, into image: UnsafeMutablePointer<Double>) throws {
+        let angles = g.angleCount, bins = g.detectors
         guard sinogram.count == angles * bins else {
             throw InverseKitError(.shape, "Invalid sinogram: expected (\(angles), \(bins)) values, got \(sinogram.count)")
         }
@@ -25,7 +36,7 @@ public enum FilteredBackProjection {
         let reach = (Double(g.rows) * Double(g.rows) + Double(g.columns) * Double(g.columns)).squareRoot() / 2 / g.spacing
         let margin = max(0, Int((reach - Double(bins) / 2).rounded(.up)) + 2)
         let filtered = try filterProjections(sinogram, angles: angles, bins: bins, margin: margin, filter: filter)
-        var image = backProject(filtered, g, margin: margin)
+        backProject(filtered.pointer, g, margin: margin, into: image)
         if circle {
             let radius = Double(min(g.rows, g.columns) / 2), cy = g.rows / 2, cx = g.columns / 2
             for i in 0..<g.rows {
@@ -35,28 +46,22 @@ public enum FilteredBackProjection {
                 }
             }
         }
-        return image
     }
 
     /// The frequency response on the plan's `size` points (FFT order): the DFT of the spatial ramp
     /// h[0] = 1/4, h[n odd] = -1/(pi n)^2, h[n even] = 0 (periodically), times the window.
-    static func response(plan: FFTPlan, filter: Filter) throws -> [Double] {
+    static func response(plan: FFTPlan, filter: Filter) throws -> AlignedBuffer<Double> {
         let size = plan.count
         guard size % 2 == 0 else { throw InverseKitError(.internalError, "the ramp filter needs an even length") }
-        var h = [Double](repeating: 0, count: size)
-        h[0] = 0.25
+        let h = try AlignedBuffer<Double>(repeating: 0, count: size)
+        h.pointer[0] = 0.25
         for n in stride(from: 1, to: size, by: 2) {
             let distance = Double(min(n, size - n))
-            h[n] = -1 / (Double.pi * distance * Double.pi * distance)
+            h.pointer[n] = -1 / (Double.pi * distance * Double.pi * distance)
         }
         let spectrum = try AlignedBuffer<Double>(count: 2 * plan.spectrumCount)
-        try h.withUnsafeMutableBytes { raw in
-            guard let base = raw.baseAddress else { throw InverseKitError(.internalError, "empty filter") }
-            let aligned = try AlignedBuffer<Double>(count: size)
-            aligned.pointer.update(from: base.assumingMemoryBound(to: Double.self), count: size)
-            plan.forward(UnsafeMutableRawPointer(aligned.pointer), UnsafeMutableRawPointer(spectrum.pointer))
-        }
-        var response = [Double](repeating: 0, count: plan.spectrumCount)
+        plan.forward(UnsafeMutableRawPointer(h.pointer), UnsafeMutableRawPointer(spectrum.pointer))
+        let response = try AlignedBuffer<Double>(count: plan.spectrumCount)
         for k in 0..<plan.spectrumCount {
             // Half spectrum: k is the frequency index, k / size cycles per sample.
             let ramp = 2 * spectrum.pointer[2 * k]
@@ -69,7 +74,7 @@ public enum FilteredBackProjection {
             case .hann: window = 0.5 + 0.5 * cos(2 * Double.pi * f)
             case .hamming: window = 0.54 + 0.46 * cos(2 * Double.pi * f)
             }
-            response[k] = ramp * window
+            response.pointer[k] = ramp * window
         }
         return response
     }
@@ -77,16 +82,18 @@ public enum FilteredBackProjection {
     /// Filtered rows extend `margin` bins beyond each edge of the detector: the ramp filter's
     /// response to the measured row does not stop there, and pixels whose rays miss the detector
     /// still receive it. Row layout: bin k of the extended row is at index k + margin.
-    static func filterProjections(_ sinogram: [Double], angles: Int, bins: Int, margin: Int,
-                                  filter: Filter) throws -> [Double] {
+    static func filterProjections(_ sinogram: UnsafeBufferPointer<Double>, angles: Int, bins: Int, margin: Int,
+                                  filter: Filter) throws -> AlignedBuffer<Double> {
         let width = bins + 2 * margin
         // Even, and long enough that the circular convolution does not fold the margins back.
         let size = 2 * FFTPlan.fastSize(max(32, width))
         let plan = try FFTPlan(shape: [size], kind: .real, precision: .double)
-        let h = try response(plan: plan, filter: filter)
+        let h = try response(plan: plan, filter: filter).pointer
         let row = try AlignedBuffer<Double>(count: size)
         let spectrum = try AlignedBuffer<Double>(count: 2 * plan.spectrumCount)
-        var out = [Double](repeating: 0, count: angles * width)
+        let (total, overflow) = angles.multipliedReportingOverflow(by: width)
+        guard !overflow else { throw InverseKitError(.overflow, "Invalid sinogram: the filtered rows overflow") }
+        let out = try AlignedBuffer<Double>(count: total)
         for a in 0..<angles {
             row.pointer.update(repeating: 0, count: size)
             for k in 0..<bins { row.pointer[k] = sinogram[a * bins + k] }
@@ -98,7 +105,7 @@ public enum FilteredBackProjection {
             }
             plan.backward(UnsafeMutableRawPointer(spectrum.pointer), UnsafeMutableRawPointer(row.pointer))
             for k in -margin..<(bins + margin) {
-                out[a * width + k + margin] = row.pointer[(k + size) % size]
+                out.pointer[a * width + k + margin] = row.pointer[(k + size) % size]
             }
         }
         return out
@@ -106,11 +113,13 @@ public enum FilteredBackProjection {
 
     /// Pixel-driven back-projection with linear interpolation between (extended) detector bins,
     /// times pi / (2 angles) (the factor 2 undoes the one in the filter).
-    static func backProject(_ filtered: [Double], _ g: ParallelBeamGeometry, margin: Int) -> [Double] {
-        var image = [Double](repeating: 0, count: g.rows * g.columns)
+    static func backProject(_ filtered: UnsafePointer<Double>, _ g: ParallelBeamGeometry, margin: Int,
+                            into image: UnsafeMutablePointer<Double>) {
+        image.update(repeating: 0, count: g.rows * g.columns)
         let width = g.detectors + 2 * margin
         let cy = Double(g.rows / 2), cx = Double(g.columns / 2), center = Double(g.detectors / 2 + margin)
-        for (a, theta) in g.angles.enumerated() {
+        for a in 0..<g.angleCount {
+            let theta = g.angle(a)
             let c = cos(theta) / g.spacing, s = sin(theta) / g.spacing
             let row = a * width
             for i in 0..<g.rows {
@@ -126,7 +135,7 @@ public enum FilteredBackProjection {
                 }
             }
         }
-        let scale = Double.pi / (2 * Double(g.angles.count))
-        return image.map { $0 * scale }
+        let scale = Double.pi / (2 * Double(g.angleCount))
+        for i in 0..<(g.rows * g.columns) { image[i] *= scale }
     }
 }

@@ -16,13 +16,13 @@ public final class FourierOperator: LinearOperator {
     private let mask: AlignedBuffer<UInt8>?
     private let coils: AlignedBuffer<UInt8>?
     private let imageShape: [Int]
-    private let fftshift: [Int]
-    private let ifftshift: [Int]
+    private let fftshift: AlignedBuffer<Int>?
+    private let ifftshift: AlignedBuffer<Int>?
 
     /// `mask`: nil for full sampling, else `count(shape)` values 0 or 1 with at least one 1.
     /// `coilMaps`: nil for one coil, else `coils * count(shape) * 2` reals (interleaved complex).
-    public init(shape: [Int], mask maskValues: [Double]?, coilMaps: [Double]?, coils: Int,
-                centered: Bool, precision: ScalarType.Precision) throws {
+    public init(shape: [Int], maskValues: UnsafeBufferPointer<Double>?, coilValues coilMaps: UnsafeBufferPointer<Double>?,
+                coils: Int, centered: Bool, precision: ScalarType.Precision) throws {
         guard shape.count == 2 || shape.count == 3 else {
             throw InverseKitError(.shape, "Invalid shape: the Fourier operator takes 2 or 3 dimensions, got \(shape.count)")
         }
@@ -52,9 +52,18 @@ public final class FourierOperator: LinearOperator {
         self.centered = centered
         self.coilCount = coilMaps == nil ? 1 : coils
         self.imageShape = shape
-        (fftshift, ifftshift) = centered ? Self.shiftPermutations(shape) : ([], [])
+        (fftshift, ifftshift) = centered ? try Self.shiftPermutations(shape) : (nil, nil)
         try super.init(inputShape: shape, outputShape: coilMaps == nil ? shape : [coils] + shape,
                        inputType: type, outputType: type)
+    }
+
+    /// The same from Swift arrays.
+    public convenience init(shape: [Int], mask: [Double]?, coilMaps: [Double]?, coils: Int, centered: Bool,
+                            precision: ScalarType.Precision) throws {
+        let maskCopy = try mask.map { try AlignedBuffer(copying: $0) }
+        let coilCopy = try coilMaps.map { try AlignedBuffer(copying: $0) }
+        try self.init(shape: shape, maskValues: maskCopy?.buffer, coilValues: coilCopy?.buffer, coils: coils,
+                      centered: centered, precision: precision)
     }
 
     override public var name: String { coilCount > 1 || coils != nil ? "SENSE" : "Fourier" }
@@ -156,13 +165,14 @@ public final class FourierOperator: LinearOperator {
     /// The flat index that element `i` moves to under fftshift (forward) or ifftshift (backward).
     @inline(__always)
     private func shifted(_ i: Int, forward: Bool) -> Int {
-        forward ? fftshift[i] : ifftshift[i]
+        forward ? fftshift!.pointer[i] : ifftshift!.pointer[i]
     }
 
     /// fftshift and ifftshift as permutations of flat indices (inverse of each other).
-    private static func shiftPermutations(_ shape: [Int]) -> ([Int], [Int]) {
+    private static func shiftPermutations(_ shape: [Int]) throws -> (AlignedBuffer<Int>, AlignedBuffer<Int>) {
         let n = shape.reduce(1, *)
-        var forward = [Int](repeating: 0, count: n), backward = [Int](repeating: 0, count: n)
+        let forwardTable = try AlignedBuffer<Int>(count: n), backwardTable = try AlignedBuffer<Int>(count: n)
+        let forward = forwardTable.pointer, backward = backwardTable.pointer
         for i in 0..<n {
             var rest = i, moved = 0, step = 1
             for axis in (0..<shape.count).reversed() {
@@ -176,6 +186,6 @@ public final class FourierOperator: LinearOperator {
             forward[i] = moved
             backward[moved] = i
         }
-        return (forward, backward)
+        return (forwardTable, backwardTable)
     }
 }

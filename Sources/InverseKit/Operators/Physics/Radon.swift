@@ -8,14 +8,34 @@ import Glibc
 /// sizes the geometric centre): pixel (i, j) sits at x = j - columns // 2, y = rows // 2 - i, bin k
 /// at s = (k - detectors // 2) * spacing. The ray of angle theta and offset s is the line
 /// x cos(theta) + y sin(theta) = s.
-public struct ParallelBeamGeometry: Sendable, Equatable {
+public struct ParallelBeamGeometry: @unchecked Sendable, Equatable {
     public let rows: Int
     public let columns: Int
     public let detectors: Int
     public let spacing: Double
-    public let angles: [Double]
+    public let angleCount: Int
+    /// The angles, held in a buffer allocated fallibly (a caller may pass very many); immutable.
+    private let angleTable: AlignedBuffer<Double>
+
+    /// The angles as a Swift array (a copy).
+    public var angles: [Double] { Array(angleTable.buffer) }
+
+    /// Angle `i` in radians.
+    @inline(__always) public func angle(_ i: Int) -> Double { angleTable.pointer[i] }
 
     public init(rows: Int, columns: Int, angles: [Double], detectors: Int? = nil, spacing: Double = 1) throws {
+        let table = try AlignedBuffer(copying: angles)
+        try self.init(rows: rows, columns: columns, angles: table.buffer, detectors: detectors, spacing: spacing)
+    }
+
+    public static func == (a: ParallelBeamGeometry, b: ParallelBeamGeometry) -> Bool {
+        a.rows == b.rows && a.columns == b.columns && a.detectors == b.detectors && a.spacing == b.spacing
+            && a.angleCount == b.angleCount && a.angleTable.buffer.elementsEqual(b.angleTable.buffer)
+    }
+
+    /// `angles` is copied.
+    public init(rows: Int, columns: Int, angles: UnsafeBufferPointer<Double>, detectors: Int? = nil,
+                spacing: Double = 1) throws {
         guard rows >= 1, columns >= 1 else {
             throw InverseKitError(.shape, "Invalid image shape (\(rows), \(columns)): extents must be >= 1")
         }
@@ -34,7 +54,9 @@ public struct ParallelBeamGeometry: Sendable, Equatable {
         self.columns = columns
         self.detectors = count
         self.spacing = spacing
-        self.angles = angles
+        angleCount = angles.count
+        angleTable = try AlignedBuffer(count: angles.count)
+        angleTable.pointer.initialize(from: angles.baseAddress!, count: angles.count)
     }
 }
 
@@ -58,7 +80,7 @@ public final class RadonOperator: LinearOperator {
         self.slices = slices ?? 1
         self.threads = threads
         let type = ScalarType(precision: precision, complex: false)
-        let image = [geometry.rows, geometry.columns], sinogram = [geometry.angles.count, geometry.detectors]
+        let image = [geometry.rows, geometry.columns], sinogram = [geometry.angleCount, geometry.detectors]
         try super.init(inputShape: slices.map { [$0] + image } ?? image,
                        outputShape: slices.map { [$0] + sinogram } ?? sinogram, inputType: type, outputType: type)
     }
@@ -67,8 +89,8 @@ public final class RadonOperator: LinearOperator {
 
     private var teamSize: Int {
         let requested = threads == 0 ? ThreadTeam.availableCores : threads
-        let work = geometry.angles.count * geometry.detectors * max(geometry.rows, geometry.columns)
-        return max(1, min(requested, geometry.angles.count, work / 200_000))
+        let work = geometry.angleCount * geometry.detectors * max(geometry.rows, geometry.columns)
+        return max(1, min(requested, geometry.angleCount, work / 200_000))
     }
 
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
@@ -107,7 +129,7 @@ public final class RadonOperator: LinearOperator {
     }
 
     private func fan(angle: Int) -> Fan {
-        let g = geometry, theta = g.angles[angle]
+        let g = geometry, theta = g.angle(angle)
         let c = cos(theta), s = sin(theta)
         let first = -Double(g.detectors / 2) * g.spacing
         let cy = Double(g.rows / 2), cx = Double(g.columns / 2)
@@ -143,7 +165,7 @@ public final class RadonOperator: LinearOperator {
 
     private func project<T: BinaryFloatingPoint>(_: T.Type, _ xRaw: UnsafeRawPointer, _ yRaw: UnsafeMutableRawPointer) throws {
         let g = geometry, images = xRaw.assumingMemoryBound(to: T.self), sinograms = yRaw.assumingMemoryBound(to: T.self)
-        let pixels = g.rows * g.columns, bins = g.angles.count * g.detectors
+        let pixels = g.rows * g.columns, bins = g.angleCount * g.detectors
         let rowsL = rowLayout, columnsL = columnLayout
         let padded = try AlignedBuffer<Double>(repeating: 0, count: rowsL.count)
         let transposed = try AlignedBuffer<Double>(repeating: 0, count: columnsL.count)
@@ -158,7 +180,7 @@ public final class RadonOperator: LinearOperator {
             }
             let sinogram = sinograms + slice * bins
             ThreadTeam.run(size: teamSize) { rank, team in
-                for a in partitionRange(count: g.angles.count, parts: team.size, rank: rank) {
+                for a in partitionRange(count: g.angleCount, parts: team.size, rank: rank) {
                     let fan = self.fan(angle: a)
                     let (layout, lines) = fan.alongRows ? (rowsL, padded.pointer) : (columnsL, transposed.pointer)
                     for k in 0..<g.detectors {
@@ -206,7 +228,7 @@ public final class RadonOperator: LinearOperator {
     private func backProject<T: BinaryFloatingPoint>(_: T.Type, _ yRaw: UnsafeRawPointer,
                                                      _ xRaw: UnsafeMutableRawPointer) throws {
         let g = geometry, sinograms = yRaw.assumingMemoryBound(to: T.self), images = xRaw.assumingMemoryBound(to: T.self)
-        let bins = g.angles.count * g.detectors, pixels = g.rows * g.columns
+        let bins = g.angleCount * g.detectors, pixels = g.rows * g.columns
         let rowsL = rowLayout, columnsL = columnLayout
         let team = teamSize, size = rowsL.count + columnsL.count
         // Each thread scatters its angles into a private padded image and padded transpose, zeroed
@@ -218,7 +240,7 @@ public final class RadonOperator: LinearOperator {
             ThreadTeam.run(size: team) { rank, team in
                 let mine = partial.pointer + rank * size
                 mine.update(repeating: 0, count: size)
-                for a in partitionRange(count: g.angles.count, parts: team.size, rank: rank) {
+                for a in partitionRange(count: g.angleCount, parts: team.size, rank: rank) {
                     let fan = self.fan(angle: a)
                     let (layout, lines) = fan.alongRows ? (rowsL, mine) : (columnsL, mine + rowsL.count)
                     for k in 0..<g.detectors {

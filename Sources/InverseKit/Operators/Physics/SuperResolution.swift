@@ -16,7 +16,7 @@ public final class SuperResolutionOperator: LinearOperator {
     /// K on the full grid, interleaved complex, in Double.
     private let kernelSpectrum: AlignedBuffer<Double>
 
-    public init(shape: [Int], kernel: [Double], kernelShape: [Int], factor: Int,
+    public init(shape: [Int], kernel: UnsafeBufferPointer<Double>, kernelShape: [Int], factor: Int,
                 precision: ScalarType.Precision) throws {
         guard shape.count == 2 || shape.count == 3 else {
             throw InverseKitError(.shape, "Invalid shape: super-resolution takes 2 or 3 dimensions, got \(shape.count)")
@@ -35,13 +35,19 @@ public final class SuperResolutionOperator: LinearOperator {
         try computeKernelSpectrum(kernel, kernelShape)
     }
 
+    /// The same from a Swift array.
+    public convenience init(shape: [Int], kernel: [Double], kernelShape: [Int], factor: Int,
+                            precision: ScalarType.Precision) throws {
+        let values = try AlignedBuffer(copying: kernel)
+        try self.init(shape: shape, kernel: values.buffer, kernelShape: kernelShape, factor: factor, precision: precision)
+    }
+
     override public var name: String { "blur and decimation" }
 
-    private func computeKernelSpectrum(_ kernel: [Double], _ kernelShape: [Int]) throws {
+    private func computeKernelSpectrum(_ kernel: UnsafeBufferPointer<Double>, _ kernelShape: [Int]) throws {
         let n = plan.count
-        let values = MultiIndex.placeKernel(kernel, kernelShape, on: inputShape, centered: true)
         let placed = try AlignedBuffer<Double>(repeating: 0, count: 2 * n)
-        for (i, v) in values.enumerated() { placed.pointer[2 * i] = v }
+        MultiIndex.placeKernel(kernel, kernelShape, on: inputShape, centered: true, into: placed.pointer, stride: 2)
         plan.forward(UnsafeMutableRawPointer(placed.pointer), UnsafeMutableRawPointer(kernelSpectrum.pointer))
     }
 
@@ -106,12 +112,13 @@ public final class SuperResolutionOperator: LinearOperator {
         plan.forward(UnsafeMutableRawPointer(work.pointer), UnsafeMutableRawPointer(spectrum.pointer))
         let B = spectrum.pointer, K = kernelSpectrum.pointer
         // The low-resolution frequency each full-grid frequency aliases onto.
-        var lowIndex: [Int] = []
-        lowIndex.reserveCapacity(n)
+        let lowIndex = try AlignedBuffer<Int>(count: n).pointer
+        var position = 0
         MultiIndex.forEach(grid) { index in
             var q = 0
             for a in 0..<d { q = q * low[a] + index[a] % low[a] }
-            lowIndex.append(q)
+            lowIndex[position] = q
+            position += 1
         }
         let fold = 1 / Double(n / lowCount)
         for k in 0..<n {

@@ -5,12 +5,19 @@
 public final class TVProx<T: BinaryFloatingPoint> {
     public let grid: TVGrid
     public private(set) var options: TVOptions
-    private let weights: [T]?
-    private var dual: [T]
+    /// Weights and dual live in buffers allocated fallibly at creation.
+    private let weights: AlignedBuffer<T>?
+    private let dual: AlignedBuffer<T>
     private var dualLambda: Double? = nil
 
     /// `options.lambda` is ignored (each `apply` gives its own); the rest is validated here.
-    public init(shape: [Int], options: TVOptions, weights: [T]? = nil) throws {
+    public convenience init(shape: [Int], options: TVOptions, weights: [T]? = nil) throws {
+        let copy = try weights.map { try AlignedBuffer(copying: $0) }
+        try self.init(shape: shape, options: options, weights: copy?.buffer)
+    }
+
+    /// The same with the weights in a buffer (copied).
+    public init(shape: [Int], options: TVOptions, weights: UnsafeBufferPointer<T>?) throws {
         grid = try TVGrid(shape: shape)
         var checked = options
         checked.lambda = 0
@@ -27,8 +34,14 @@ public final class TVProx<T: BinaryFloatingPoint> {
             }
         }
         self.options = checked
-        self.weights = weights
-        self.dual = try NDArray<T>(shape: grid.dualShape, repeating: 0).storage
+        if let weights {
+            let copy = try AlignedBuffer<T>(count: weights.count)
+            copy.pointer.initialize(from: weights.baseAddress!, count: weights.count)
+            self.weights = copy
+        } else {
+            self.weights = nil
+        }
+        dual = try AlignedBuffer(repeating: 0, count: grid.components * grid.count)
     }
 
     /// x = prox_{lambda TV}(y) (with the box and weights given at creation). Contiguous buffers of
@@ -42,26 +55,19 @@ public final class TVProx<T: BinaryFloatingPoint> {
         if let previous, previous > 0, previous != lambda {
             // The dual ball scales with lambda; so does a good starting point.
             let factor = T(lambda / previous)
-            for i in dual.indices { dual[i] *= factor }
+            for i in 0..<dual.count { dual.pointer[i] *= factor }
             dualLambda = lambda
         }
-        let info = try dual.withUnsafeMutableBufferPointer { q in
-            if let weights {
-                return try weights.withUnsafeBufferPointer { w in
-                    try TotalVariation.denoise(y, grid: grid, weights: w, options: settings, output: output, dual: q,
-                                               warmStart: previous != nil)
-                }
-            }
-            return try TotalVariation.denoise(y, grid: grid, weights: nil, options: settings, output: output, dual: q,
-                                              warmStart: previous != nil)
-        }
+        let q = UnsafeMutableBufferPointer(start: dual.pointer, count: dual.count)
+        let info = try TotalVariation.denoise(y, grid: grid, weights: weights?.buffer, options: settings, output: output,
+                                              dual: q, warmStart: previous != nil)
         dualLambda = lambda
         return info
     }
 
     /// Forgets the stored dual: the next `apply` starts cold.
     public func reset() {
-        for i in dual.indices { dual[i] = 0 }
+        dual.pointer.update(repeating: 0, count: dual.count)
         dualLambda = nil
     }
 }
