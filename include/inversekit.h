@@ -175,7 +175,7 @@ typedef struct ik_tv_options {
     uint32_t struct_size;   /* sizeof(ik_tv_options); set by ik_tv_options_init */
     int32_t norm;           /* ik_tv_norm; default IK_TV_ISOTROPIC */
     double lambda;          /* regularisation weight, finite, >= 0; default 0.1 */
-    double tolerance;       /* stop when (primal - dual) / primal <= tolerance; finite, >= 0;
+    double tolerance;       /* stop when relative_gap (see ik_tv_info) <= tolerance; finite, >= 0;
                                0 runs max_iterations; default 1e-4 */
     int64_t max_iterations; /* >= 1; default 1000 */
     int32_t threads;        /* worker threads, 0 = one per online core; >= 0; default 0. Small
@@ -185,7 +185,10 @@ typedef struct ik_tv_options {
                                1/k^2) says cannot succeed are skipped, at most three in a row. Each
                                evaluation costs about two iterations. */
     double lower;           /* box constraint lower <= x <= upper; -INFINITY / +INFINITY for none; */
-    double upper;           /* not NaN, lower <= upper; default -INFINITY, +INFINITY */
+    double upper;           /* not NaN, lower <= upper; default -INFINITY, +INFINITY. The answer
+                               meets the bounds exactly in its own dtype (float32 clips to the
+                               nearest float32 values inside [lower, upper]); a box that holds
+                               no float32 value is IK_ERR_INVALID_ARGUMENT for float32 data. */
     const ik_array* weights; /* NULL, or per-pixel weights w with y's shape, real, finite, >= 0 */
     int32_t warm_start;     /* nonzero: start from the dual passed to ik_tv_denoise; default 0 */
 } ik_tv_options;
@@ -199,9 +202,14 @@ typedef struct ik_tv_info {
     int32_t converged;    /* 1 if relative_gap <= tolerance was reached, else 0 */
     int64_t iterations;   /* dual iterations performed */
     double primal;        /* P(x) = 0.5 * ||x - y||^2 + lambda * TV(x) of the returned x */
-    double dual;          /* D(q) of the returned dual q, a lower bound on min P */
-    double gap;           /* primal - dual >= P(x) - min P: a certificate of suboptimality */
-    double relative_gap;  /* gap / primal (0 when both are 0) */
+    double dual;          /* a lower bound on min P from the returned dual q: D(q), divided by the
+                             largest |q_i| / (lambda w_i) when rounding left q just outside its
+                             ball; evaluated in double from q's values, in either dtype */
+    double gap;           /* primal - dual >= P(x) - min P: a certificate of suboptimality in
+                             float32 as in float64 (primal is evaluated in double at the x
+                             returned, the box of the dual is the caller's, not its rounding) */
+    double relative_gap;  /* gap / dual >= (P(x) - min P) / min P (0 when the gap is 0, +INFINITY
+                             when dual <= 0 and the gap is not 0) */
     int32_t threads;      /* threads actually used */
 } ik_tv_info;
 

@@ -38,7 +38,7 @@ class LayoutError(InverseKitError, ValueError):
     status = -6
 
 
-class OverflowSizeError(InverseKitError, OverflowError):
+class OverflowSizeError(InverseKitError, ValueError, OverflowError):
     status = -7
 
 

@@ -6,7 +6,7 @@ from typing import Callable, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import _raw
+from . import _checks, _raw
 from ._arrays import Descriptor
 from .errors import CallbackError, InvalidArgumentError, LayoutError, UnsupportedDtypeError
 
@@ -28,10 +28,7 @@ def _ik_dtype(dtype, name="dtype") -> _raw.IkDtype:
 
 
 def _shape_args(shape, name="shape"):
-    try:
-        extents = tuple(int(n) for n in shape)
-    except TypeError:
-        raise InvalidArgumentError(f"Invalid {name}: expected a sequence of integers, got {shape!r}") from None
+    extents = _checks.shape(shape, name)
     return len(extents), (ctypes.c_int64 * max(len(extents), 1))(*extents)
 
 
@@ -80,10 +77,9 @@ class LinearOperator:
         a = np.asarray(a)
         if a.dtype != a_dtype and np.can_cast(a.dtype, a_dtype, "same_kind") and a.dtype.kind in "biu":
             a = a.astype(a_dtype)
-        if out is None:
-            out = np.empty(b_shape, dtype=b_dtype)
-        elif not isinstance(out, np.ndarray) or not out.flags.writeable:
-            raise LayoutError("Invalid out: expected a writeable numpy array")
+        if a.dtype.kind == "c" and np.dtype(a_dtype).kind != "c":
+            raise UnsupportedDtypeError(f"Invalid {name}: the operator takes {a_dtype} data, got {a.dtype}")
+        out = np.empty(b_shape, dtype=b_dtype) if out is None else _checks.writeable(out)
         ad, bd = Descriptor(a, name), Descriptor(out, "out")
         fn(self._handle, ad.ref, bd.ref)
         return out
@@ -96,12 +92,18 @@ class LinearOperator:
         return self.apply(other)
 
     def __add__(self, other: "LinearOperator") -> "LinearOperator":
+        if not isinstance(other, LinearOperator):
+            return NotImplemented
         return sum_of([self, other])
 
     def __sub__(self, other: "LinearOperator") -> "LinearOperator":
+        if not isinstance(other, LinearOperator):
+            return NotImplemented
         return sum_of([self, -1.0 * other])
 
     def __rmul__(self, scale: float) -> "LinearOperator":
+        if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, (int, float, np.integer, np.floating)):
+            return NotImplemented
         return product(scaling(self.output_shape, float(scale), self.output_dtype), self)
 
     __mul__ = __rmul__
@@ -121,10 +123,11 @@ class LinearOperator:
     def solve_normal(self, b, rho: float, out: Optional[np.ndarray] = None) -> np.ndarray:
         """x = (A^H A + rho I)^-1 b in closed form (see has_normal_solve)."""
         b = np.asarray(b)
-        if out is None:
-            out = np.empty(self.input_shape, dtype=self.input_dtype)
-        bd, xd = Descriptor(b, "b"), Descriptor(out, "x")
-        _raw.lib.ik_linop_solve_normal(self._handle, float(rho), bd.ref, xd.ref)
+        if b.dtype.kind == "c" and np.dtype(self.input_dtype).kind != "c":
+            raise UnsupportedDtypeError(f"Invalid b: the operator takes {self.input_dtype} data, got {b.dtype}")
+        out = np.empty(self.input_shape, dtype=self.input_dtype) if out is None else _checks.writeable(out)
+        bd, xd = Descriptor(b, "b"), Descriptor(out, "out")
+        _raw.lib.ik_linop_solve_normal(self._handle, _checks.real(rho, "rho"), bd.ref, xd.ref)
         return out
 
     @property
@@ -135,15 +138,18 @@ class LinearOperator:
     # -- analysis -----------------------------------------------------------------------------
 
     def norm(self, seed: int = 0, tol: float = 1e-6, max_iter: int = 1000) -> float:
-        """||A||_2 by seeded power iteration on A^H A."""
+        """||A||_2 by the Lanczos method on A^H A from a seeded start: a lower bound, within `tol`
+        (relative) of the norm."""
         value = ctypes.c_double()
-        _raw.lib.ik_linop_norm(self._handle, int(seed), float(tol), int(max_iter), ctypes.byref(value))
+        _raw.lib.ik_linop_norm(self._handle, _checks.integer(seed, "seed", *_checks.UINT64), _checks.real(tol, "tol"),
+                               _checks.integer(max_iter, "max_iter", *_checks.INT64), ctypes.byref(value))
         return value.value
 
     def adjoint_test(self, seed: int = 0) -> float:
         """|<A x, y> - <x, A^H y>| / (||A x|| ||y||) for seeded random x, y."""
         value = ctypes.c_double()
-        _raw.lib.ik_linop_adjoint_test(self._handle, int(seed), ctypes.byref(value))
+        _raw.lib.ik_linop_adjoint_test(self._handle, _checks.integer(seed, "seed", *_checks.UINT64),
+                                       ctypes.byref(value))
         return value.value
 
     def to_dense(self) -> np.ndarray:
@@ -192,7 +198,7 @@ def identity(shape, dtype=np.float64) -> LinearOperator:
 
 def scaling(shape, scale: float, dtype=np.float64) -> LinearOperator:
     ndim, extents = _shape_args(shape)
-    return _create(_raw.lib.ik_linop_create_scaling, ndim, extents, _ik_dtype(dtype), float(scale))
+    return _create(_raw.lib.ik_linop_create_scaling, ndim, extents, _ik_dtype(dtype), _checks.real(scale, "scale"))
 
 
 def diagonal(d, dtype=None) -> LinearOperator:
@@ -204,7 +210,7 @@ def diagonal(d, dtype=None) -> LinearOperator:
 
 def mask(m, dtype=None) -> LinearOperator:
     """Inpainting: y = m * x with m of 0 (missing) and 1 (observed)."""
-    m = np.asarray(m)
+    m = _checks.no_complex(np.asarray(m), "mask")
     if m.dtype == bool or m.dtype.kind in "iu":
         m = m.astype(np.float64 if dtype is None or np.dtype(dtype) in (np.float64, np.complex128) else np.float32)
     return _create(_raw.lib.ik_linop_create_mask, Descriptor(m, "mask").ref,
@@ -239,7 +245,8 @@ def csr(a) -> LinearOperator:
     if values.dtype not in _DTYPE_CODES:
         values = values.astype(np.float64)
     p64 = ctypes.POINTER(ctypes.c_int64)
-    return _create(_raw.lib.ik_linop_create_csr, int(a.shape[0]), int(a.shape[1]),
+    return _create(_raw.lib.ik_linop_create_csr, _checks.integer(a.shape[0], "rows", *_checks.INT64),
+                   _checks.integer(a.shape[1], "columns", *_checks.INT64),
                    indptr.ctypes.data_as(p64), indices.ctypes.data_as(p64), Descriptor(values, "values").ref)
 
 
@@ -249,6 +256,10 @@ def product(outer: LinearOperator, inner: LinearOperator) -> LinearOperator:
 
 def _list_create(fn, ops: Sequence[LinearOperator]) -> LinearOperator:
     ops = list(ops)
+    for i, op in enumerate(ops):
+        if not isinstance(op, LinearOperator):
+            raise UnsupportedDtypeError(f"Invalid operators[{i}]: expected a LinearOperator, got {type(op).__name__}")
+    _checks.integer(len(ops), "count", 1, _checks.INT32[1])
     handles = (ctypes.c_void_p * max(len(ops), 1))(*[op._handle for op in ops])
     return _create(fn, handles, len(ops), keep=tuple(ops))
 
@@ -269,9 +280,8 @@ def block_diag(ops: Sequence[LinearOperator]) -> LinearOperator:
 
 def batch(op: LinearOperator, count: int) -> LinearOperator:
     """`op` applied to each of `count` items along a new leading axis: (count, *in) -> (count, *out)."""
-    if int(count) < 1:
-        raise InvalidArgumentError(f"Invalid count: expected >= 1, got {count}")
-    return block_diag([op] * int(count))
+    count = _checks.integer(count, "count", 1, _checks.INT32[1])
+    return block_diag([op] * count)
 
 
 _BOUNDARIES = {"periodic": 0, "same": 1, "valid": 2}
@@ -297,7 +307,7 @@ def fourier(shape, mask=None, coil_maps=None, centered: bool = False, dtype=np.c
     ndim, extents = _shape_args(shape)
     real = np.float32 if np.dtype(dtype) == np.complex64 else np.float64
     cplx = np.complex64 if real == np.float32 else np.complex128
-    md = None if mask is None else Descriptor(np.asarray(mask).astype(real), "mask")
+    md = None if mask is None else Descriptor(_checks.no_complex(np.asarray(mask), "mask").astype(real), "mask")
     cd = None if coil_maps is None else Descriptor(np.asarray(coil_maps).astype(cplx), "coil_maps")
     return _create(_raw.lib.ik_linop_create_fourier, ndim, extents, _ik_dtype(dtype), md.ref if md else None,
                    cd.ref if cd else None, int(bool(centered)))
@@ -308,22 +318,24 @@ def super_resolution(shape, kernel, factor: int) -> LinearOperator:
     kernel = np.asarray(kernel)
     ndim, extents = _shape_args(shape)
     return _create(_raw.lib.ik_linop_create_super_resolution, ndim, extents, Descriptor(kernel, "kernel").ref,
-                   int(factor))
+                   _checks.integer(factor, "factor", *_checks.INT32))
 
 
 def radon(shape, angles, detectors: Optional[int] = None, spacing: float = 1.0, dtype=np.float64,
           threads: int = 0) -> LinearOperator:
     """2-D parallel-beam X-ray transform (Joseph) for images (rows, cols), or (slices, rows, cols)
     projected slice by slice; `angles` in radians. Sinogram shape (angles, detectors)."""
-    shape = tuple(int(n) for n in shape)
+    shape = _checks.shape(shape)
     if len(shape) not in (2, 3):
         from .errors import ShapeError
         raise ShapeError(f"Invalid shape: expected (rows, columns) or (slices, rows, columns), got {shape}")
-    theta = np.ascontiguousarray(angles, dtype=np.float64).ravel()
+    theta = np.ascontiguousarray(_checks.no_complex(np.asarray(angles), "angles"), dtype=np.float64).ravel()
     slices = shape[0] if len(shape) == 3 else 0
     return _create(_raw.lib.ik_linop_create_radon, shape[-2], shape[-1],
-                   theta.ctypes.data_as(ctypes.POINTER(ctypes.c_double)), theta.size, int(detectors or 0),
-                   float(spacing), slices, _ik_dtype(dtype), int(threads))
+                   theta.ctypes.data_as(ctypes.POINTER(ctypes.c_double)), theta.size,
+                   0 if detectors is None else _checks.integer(detectors, "detectors", 1, _checks.INT64[1]),
+                   _checks.real(spacing, "spacing"), slices, _ik_dtype(dtype),
+                   _checks.integer(threads, "threads", 0, _checks.INT32[1]))
 
 
 def fbp(sinogram, angles, shape, filter: str = "ramp", spacing: float = 1.0, circle: bool = False) -> np.ndarray:
@@ -331,11 +343,12 @@ def fbp(sinogram, angles, shape, filter: str = "ramp", spacing: float = 1.0, cir
     circle=True, pixels outside the inscribed circle are set to 0 (as skimage's iradon)."""
     if filter not in _FILTERS:
         raise InvalidArgumentError(f"Invalid filter: expected one of {sorted(_FILTERS)}, got {filter!r}")
-    sinogram = np.asarray(sinogram)
-    theta = np.ascontiguousarray(angles, dtype=np.float64).ravel()
-    out = np.empty(tuple(int(n) for n in shape), dtype=sinogram.dtype if sinogram.dtype == np.float32 else np.float64)
+    sinogram = _checks.no_complex(np.asarray(sinogram), "sinogram")
+    theta = np.ascontiguousarray(_checks.no_complex(np.asarray(angles), "angles"), dtype=np.float64).ravel()
+    out = np.empty(_checks.shape(shape), dtype=sinogram.dtype if sinogram.dtype == np.float32 else np.float64)
     _raw.lib.ik_fbp(Descriptor(sinogram, "sinogram").ref, theta.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
-                    theta.size, float(spacing), _FILTERS[filter], int(bool(circle)), Descriptor(out, "image").ref)
+                    theta.size, _checks.real(spacing, "spacing"), _FILTERS[filter], int(bool(circle)),
+                    Descriptor(out, "image").ref)
     return out
 
 
@@ -365,6 +378,8 @@ def from_callable(apply: Callable[[np.ndarray], np.ndarray], adjoint: Callable[[
                 target = _wrap(dst)
                 if result.shape != target.shape:
                     raise ValueError(f"callback returned shape {result.shape}, expected {target.shape}")
+                if np.iscomplexobj(result) and not np.iscomplexobj(target):
+                    raise TypeError(f"callback returned complex values ({result.dtype}) for real {target.dtype} data")
                 target[...] = result
                 return 0
             except BaseException as exc:  # reported through the status, re-raised below

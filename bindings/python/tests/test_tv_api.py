@@ -131,7 +131,8 @@ def test_info_fields(image):
     _, info = ik.tv_denoise(image, 0.1, tol=1e-3, check_interval=5, return_info=True)
     assert info.converged and info.iterations % 5 == 0
     assert info.gap == pytest.approx(info.primal - info.dual)
-    assert info.relative_gap == pytest.approx(info.gap / info.primal)
+    # Relative to the dual bound, so that it bounds (P(x) - P*) / P*.
+    assert info.relative_gap == pytest.approx(info.gap / info.dual)
     _, capped = ik.tv_denoise(image, 0.1, tol=1e-12, max_iter=7, return_info=True)
     assert not capped.converged and capped.iterations == 7
 

@@ -88,7 +88,9 @@ public enum FilteredBackProjection {
         // Even, and long enough that the circular convolution does not fold the margins back.
         let size = 2 * FFTPlan.fastSize(max(32, width))
         let plan = try FFTPlan(shape: [size], kind: .real, precision: .double)
-        let h = try response(plan: plan, filter: filter).pointer
+        let responseTable = try response(plan: plan, filter: filter)
+        let h = responseTable.pointer
+        defer { withExtendedLifetime(responseTable) {} }
         let row = try AlignedBuffer<Double>(count: size)
         let spectrum = try AlignedBuffer<Double>(count: 2 * plan.spectrumCount)
         let (total, overflow) = angles.multipliedReportingOverflow(by: width)

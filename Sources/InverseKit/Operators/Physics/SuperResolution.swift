@@ -112,7 +112,9 @@ public final class SuperResolutionOperator: LinearOperator {
         plan.forward(UnsafeMutableRawPointer(work.pointer), UnsafeMutableRawPointer(spectrum.pointer))
         let B = spectrum.pointer, K = kernelSpectrum.pointer
         // The low-resolution frequency each full-grid frequency aliases onto.
-        let lowIndex = try AlignedBuffer<Int>(count: n).pointer
+        let lowTable = try AlignedBuffer<Int>(count: n)
+        let lowIndex = lowTable.pointer
+        defer { withExtendedLifetime(lowTable) {} }
         var position = 0
         MultiIndex.forEach(grid) { index in
             var q = 0

@@ -11,7 +11,7 @@ public struct TVOptions: Sendable {
     /// Regularisation weight lambda >= 0.
     public var lambda: Double = 0.1
     public var norm: TVNorm = .isotropic
-    /// Stop when (primal - dual) / primal <= tolerance; 0 runs `maxIterations`.
+    /// Stop when the relative gap (see `TVInfo.relativeGap`) <= tolerance; 0 runs `maxIterations`.
     public var tolerance: Double = 1e-4
     public var maxIterations: Int = 1000
     /// Worker threads; 0 means one per online core. Small problems use fewer.
@@ -73,11 +73,13 @@ public struct TVInfo: Sendable, Equatable {
     public var iterations: Int = 0
     /// P(x) = 0.5 ||x - y||^2 + lambda TV(x) at the returned x.
     public var primal: Double = 0
-    /// D(q) at the returned dual q; D(q) <= min P.
+    /// A lower bound on min P from the returned dual q (D(q), corrected for a dual that rounding left
+    /// just outside its ball), evaluated in Double.
     public var dual: Double = 0
     /// max(primal - dual, 0) >= P(x) - min P.
     public var gap: Double = 0
-    /// gap / primal (0 when the gap is 0).
+    /// gap / dual, which bounds (P(x) - min P) / min P (0 when the gap is 0, infinity when the
+    /// dual bound is not positive).
     public var relativeGap: Double = 0
     /// relativeGap <= tolerance was reached.
     public var converged: Bool = false
