@@ -8,12 +8,34 @@ from ctypes import POINTER, c_char_p, c_double, c_int, c_int32, c_int64, c_uint8
 from . import _loader
 from .errors import error_for_status
 
-IK_MAX_NDIM = 8
+# Every constant of the header, with its value (a test compares them with the header).
+IK_OK = 0
+IK_ERR_NULL_POINTER = -1
+IK_ERR_INVALID_ARGUMENT = -2
+IK_ERR_UNSUPPORTED_DTYPE = -3
+IK_ERR_UNSUPPORTED_DEVICE = -4
+IK_ERR_SHAPE = -5
+IK_ERR_LAYOUT = -6
+IK_ERR_OVERFLOW = -7
+IK_ERR_NOT_FINITE = -8
+IK_ERR_OUT_OF_MEMORY = -9
+IK_ERR_STRUCT_VERSION = -10
+IK_ERR_CALLBACK = -11
+IK_ERR_INTERNAL = -12
 IK_DEVICE_CPU = 1
 IK_DTYPE_FLOAT = 2
 IK_DTYPE_COMPLEX = 5
+IK_MAX_NDIM = 8
 IK_TV_ISOTROPIC = 0
 IK_TV_ANISOTROPIC = 1
+IK_BOUNDARY_PERIODIC = 0
+IK_BOUNDARY_SAME = 1
+IK_BOUNDARY_VALID = 2
+IK_FBP_RAMP = 0
+IK_FBP_SHEPP_LOGAN = 1
+IK_FBP_COSINE = 2
+IK_FBP_HANN = 3
+IK_FBP_HAMMING = 4
 
 
 class IkDevice(ctypes.Structure):
