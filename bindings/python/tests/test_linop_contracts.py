@@ -104,13 +104,17 @@ def test_linearity_and_normal(dtype, rng):
         assert np.linalg.norm(n @ x1 - op.H @ (op @ x1)) <= tol * (1 + np.linalg.norm(n @ x1)), name
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.complex128], ids=["float64", "complex128"])
+@pytest.mark.parametrize("dtype", ALL, ids=lambda d: np.dtype(d).name)
 def test_norm_matches_dense_spectral_norm(dtype, rng):
+    """At the default settings (the figure solvers take their steps from), within 1e-6 of the SVD's,
+    and never above it beyond rounding."""
     for name, op in factories(dtype, rng):
-        if op.shape[1] > 200 or op.shape[0] > 2000:
+        if op.shape[1] > 400 or op.shape[0] > 3000:
             continue
-        exact = np.linalg.norm(op.to_dense(), 2)
-        assert op.norm(seed=3, tol=1e-10, max_iter=20_000) == pytest.approx(exact, rel=1e-6, abs=1e-12), name
+        exact = np.linalg.norm(op.to_dense().astype(np.complex128), 2)
+        estimate = op.norm()
+        assert estimate == pytest.approx(exact, rel=1e-6, abs=1e-12), name
+        assert estimate <= exact * (1 + 1e-6), name
 
 
 def test_gradient_is_tv_discretisation(rng):
