@@ -16,6 +16,10 @@ echo "== C API test: linear operators"
 cc "${flags[@]}" -D_DEFAULT_SOURCE -ITests/c Tests/c/test_linop.c "${link[@]}" -o "$work/test_linop"
 "$work/test_linop"
 
+echo "== C API test: memory exhaustion under an address-space limit"
+cc "${flags[@]}" -D_DEFAULT_SOURCE -ITests/c Tests/c/test_oom.c "${link[@]}" -o "$work/test_oom"
+"$work/test_oom"
+
 echo "== C++ compiles the header"
 printf '#include "inversekit.h"\nint main() { return ik_abi_version() == IK_ABI_VERSION ? 0 : 1; }\n' > "$work/header.cpp"
 c++ -std=c++17 -Wall -Wextra -Werror -Iinclude "$work/header.cpp" "${link[@]}" -o "$work/header_cpp"

@@ -54,8 +54,7 @@ public func ikTVProxCreate(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ndim:
             throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE,
                             "Invalid dtype: expected float32 or float64 (code 2, bits 32 or 64, lanes 1), got code \(dtype.code), bits \(dtype.bits), lanes \(dtype.lanes)")
         }
-        let grid: TVGrid
-        do { grid = try TVGrid(shape: extents) } catch let e as InverseKitError {
+        do { _ = try TVGrid(shape: extents) } catch let e as InverseKitError {
             throw CAPIError(e.kind.status, "Invalid shape: \(e.message)")
         }
         let parsed = try parseTVOptions(options, shape: extents)
