@@ -270,6 +270,7 @@ static void test_physics(void) {
     EXPECT_ERROR(ik_fbp(&sinoA, th, 59, 1.0, IK_FBP_RAMP, 0, &recA), IK_ERR_SHAPE, "sinogram");
     EXPECT_ERROR(ik_fbp(&sinoA, th, 60, 1.0, 9, 0, &recA), IK_ERR_INVALID_ARGUMENT, "filter");
     EXPECT_ERROR(ik_fbp(&sinoA, NULL, 60, 1.0, 0, 0, &recA), IK_ERR_NULL_POINTER, "angles");
+    EXPECT_ERROR(ik_fbp(&sinoA, th, 60, 1e-300, IK_FBP_RAMP, 0, &recA), IK_ERR_INVALID_ARGUMENT, "spacing");
     ik_linop_destroy(ct);
 
     /* Bad physics input. */

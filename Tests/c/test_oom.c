@@ -5,7 +5,9 @@
  * Large inputs live in one reserved, never-touched mapping made before the limit is set (reading
  * it maps the zero page; nothing is committed), and zero-stride descriptors stand for huge arrays
  * of one value. The limit leaves `headroom` bytes above what the process already maps. */
+#ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,7 @@
 #include "expect.h"
 
 static const size_t reserved_bytes = (size_t)24 << 30;
-static const size_t headroom = (size_t)512 << 20;
+static const size_t headroom = (size_t)256 << 20;
 
 /* The process's current virtual size in bytes, from /proc/self/status. */
 static size_t virtual_size(void) {
@@ -55,6 +57,10 @@ int main(void) {
                                            0) == IK_OK);
         ik_linop_destroy(warm);
     }
+    /* A prox object made before the limit (its dual, 128 MiB, exists), applied after it. */
+    ik_tv_prox* prox_made = NULL;
+    int64_t prox_shape[2] = {4096, 4096};
+    EXPECT(ik_tv_prox_create(&prox_made, 2, prox_shape, dtype(IK_DTYPE_FLOAT, 32), NULL) == IK_OK);
     struct rlimit limit = {virtual_size() + headroom, virtual_size() + headroom};
     if (setrlimit(RLIMIT_AS, &limit) != 0) {
         fprintf(stderr, "setrlimit failed\n");
@@ -77,7 +83,21 @@ int main(void) {
         EXPECT_OOM(ik_tv_denoise(&y, &x, NULL, NULL, NULL));
         EXPECT(reserve[0] == 7);
         reserve[0] = 0;
-        /* A reusable object whose shape fits, applied to a strided (copied) huge output. */
+        /* The object made before the limit: strided input and output are copied, and the solver
+         * needs work buffers of the dual's size. */
+        int64_t two[2] = {2 * 4096, 2};
+        ik_array py = make_array(reserve, 2, prox_shape, two, 32);
+        ik_array px = make_array(reserve + ((size_t)1 << 30), 2, prox_shape, two, 32);
+        ik_tv_info info;
+        ik_tv_info_init(&info);
+        EXPECT_OOM(ik_tv_prox_apply(prox_made, &py, 0.1, &px, &info));
+        EXPECT(info.iterations == 0);
+        ik_tv_prox_destroy(prox_made);
+        /* The TV value of a huge zero-stride image with weights: both copied. */
+        double value = -1;
+        ik_array w = make_array(reserve, 2, big, zero_strides, 32);
+        EXPECT_OOM(ik_tv_value(&y, IK_TV_ISOTROPIC, &w, &value));
+        EXPECT(value == -1);
     }
 
     /* Operators made from caller arrays: C-contiguous, Fortran-ordered and zero-stride. */

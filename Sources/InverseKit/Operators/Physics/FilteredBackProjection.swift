@@ -34,7 +34,12 @@ public enum FilteredBackProjection {
         try requireFinite(sinogram, "sinogram")
         // Enough margin for every pixel's ray: half the image diagonal beyond half the detector.
         let reach = (Double(g.rows) * Double(g.rows) + Double(g.columns) * Double(g.columns)).squareRoot() / 2 / g.spacing
-        let margin = max(0, Int((reach - Double(bins) / 2).rounded(.up)) + 2)
+        let beyond = (reach - Double(bins) / 2).rounded(.up)
+        guard beyond < Double(1 << 30) else {
+            throw InverseKitError(.invalidArgument,
+                                  "Invalid spacing: \(g.spacing) makes the image span more than 2^30 detector bins")
+        }
+        let margin = max(0, Int(max(beyond, 0)) + 2)
         let filtered = try filterProjections(sinogram, angles: angles, bins: bins, margin: margin, filter: filter)
         backProject(filtered.pointer, g, margin: margin, into: image)
         if circle {
