@@ -4,45 +4,25 @@
 //   CFFTW, COpenBLAS    system libraries (FFTW3 double and single; OpenBLAS CBLAS and LAPACKE)
 //   InverseKit          the core, pure Swift, knows nothing of the C ABI (library product)
 //   CInverseKitHeader   exposes include/inversekit.h to Swift so the thunks use its types
-//   InverseKitC         only the C-ABI thunks; built as libinversekit.so with the Swift runtime
-//                       linked in statically and only the ik_ symbols exported
+//   InverseKitC         only the C-ABI thunks; built as a compute library, libinversekit_core.so,
+//                       with the Swift runtime linked in statically and only the ik_ symbols exported
+//   InverseKitDispatch  libinversekit.so, the library programs link: plain C for the x86-64
+//                       baseline, it loads the compute library built for the widest instruction set
+//                       the running processor has and forwards every call to it
 //
-// The core's hot loops use the widest vector instructions of the machine that builds the package
-// (like -march=native in a C build): AVX-512, else AVX2 with FMA, else SSE2, which every x86-64
-// processor has. Set INVERSEKIT_PORTABLE=1 when building a library for other machines, or
-// INVERSEKIT_NO_AVX512=1 to stop at AVX2.
-import Foundation
+// Nothing here depends on the building machine, and no target of the InverseKit product has
+// unsafe flags, so other packages can depend on it by version. The core's hot loops use the lane
+// vectors of Numerics/Lanes.swift, SSE2 unless the build defines INVERSEKIT_AVX2 (AVX2 with FMA) or
+// INVERSEKIT_AVX512 with a matching -target-cpu; .ci/build_library.sh builds the compute library
+// for all three levels (see the README).
 import PackageDescription
-
-/// The vector instruction sets the core may use: those of this x86-64 Linux machine's processors
-/// that the kernels have code for, unless the environment asks for less.
-func hostVectorLevel() -> (avx2: Bool, avx512: Bool) {
-    #if arch(x86_64) && os(Linux)
-    let environment = ProcessInfo.processInfo.environment
-    guard environment["INVERSEKIT_PORTABLE"] == nil,
-          let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return (false, false) }
-    let words = Set(flags.split(separator: " "))
-    let avx2 = words.contains("avx2") && words.contains("fma")
-    // Skylake-server level: foundation, byte/word, doubleword/quadword, 128/256-bit forms, conflict.
-    let avx512 = avx2 && environment["INVERSEKIT_NO_AVX512"] == nil
-        && ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"].allSatisfy { words.contains(Substring($0)) }
-    return (avx2, avx512)
-    #else
-    return (false, false)
-    #endif
-}
-
-let vectorLevel = hostVectorLevel()
-let coreSettings: [SwiftSetting] = vectorLevel.avx512
-    ? [.define("INVERSEKIT_AVX2"), .define("INVERSEKIT_AVX512"), .unsafeFlags(["-target-cpu", "skylake-avx512"])]
-    : vectorLevel.avx2 ? [.define("INVERSEKIT_AVX2"), .unsafeFlags(["-target-cpu", "haswell"])] : []
 
 let package = Package(
     name: "InverseKit",
     products: [
         .library(name: "InverseKit", targets: ["InverseKit"]),
-        .library(name: "inversekit", type: .dynamic, targets: ["InverseKitC"]),
+        .library(name: "inversekit", type: .dynamic, targets: ["InverseKitDispatch"]),
+        .library(name: "inversekit_core", type: .dynamic, targets: ["InverseKitC"]),
     ],
     targets: [
         .systemLibrary(name: "CFFTW", path: "Sources/CFFTW"),
@@ -51,8 +31,7 @@ let package = Package(
         .target(
             name: "InverseKit",
             dependencies: ["CFFTW", "COpenBLAS"],
-            path: "Sources/InverseKit",
-            swiftSettings: coreSettings
+            path: "Sources/InverseKit"
         ),
         .target(
             name: "InverseKitC",
@@ -65,6 +44,18 @@ let package = Package(
                     "-Xlinker", "--version-script=Sources/InverseKitC/exports.map",
                 ]),
             ]
+        ),
+        .target(
+            name: "InverseKitDispatch",
+            path: "Sources/InverseKitDispatch",
+            exclude: ["generate_forwarders.py"],
+            sources: ["dispatch.c"],
+            publicHeadersPath: ".",
+            cSettings: [.headerSearchPath("../../include")],
+            // Linked by the Swift driver, which adds the Swift runtime: --as-needed drops it again,
+            // since nothing here uses it.
+            linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread"),
+                             .unsafeFlags(["-static-stdlib"])]
         ),
         .testTarget(
             name: "InverseKitTests",

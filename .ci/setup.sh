@@ -22,13 +22,13 @@ if ! python3 -c "import numpy, scipy, skimage, cvxpy, clarabel, prox_tv, pytest"
     python3 -m pip install -q --disable-pip-version-check -r bindings/python/requirements-dev.txt
 fi
 
-echo "== building libinversekit.so"
-# Progress lines filtered out; a failing build fails the script (no stale library is used).
-swift build -c release 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }
-status=${PIPESTATUS[0]}
-if [ "$status" -ne 0 ]; then echo "swift build failed ($status)"; exit "$status"; fi
+# libinversekit.so and its compute libraries; a failing build fails the script (no stale library
+# is used).
+bash .ci/build_library.sh
 
-cp .build/release/libinversekit.so bindings/python/inversekit/libinversekit.so
+# The Python package with its own copy of the libraries (pip builds them itself when they are
+# not there; see bindings/python/setup.py).
+cp .build/release/libinversekit.so .build/release/libinversekit_core_*.so bindings/python/inversekit/
 python3 -m pip install -q --disable-pip-version-check --no-deps --force-reinstall ./bindings/python 2>&1 \
     | grep -v "Running pip as the 'root' user" || true
 rm -rf bindings/python/build bindings/python/*.egg-info

@@ -87,6 +87,22 @@ IK_API int ik_version_number(void);
 /* The library's ABI version. Compare it with IK_ABI_VERSION before using the library. */
 IK_API int ik_abi_version(void);
 
+/* ---- Instruction sets ---------------------------------------------------------------------------
+ * libinversekit.so runs on every x86-64 processor. Its computations live in compute libraries
+ * installed beside it, one per instruction-set level (libinversekit_core_sse2.so, _avx2.so with FMA,
+ * _avx512.so with the F, BW, DQ, VL and CD subsets), of which the first call loads the widest that
+ * the running processor and operating system support, the way the dynamic loader picks among
+ * glibc-hwcaps subdirectories. The environment variable INVERSEKIT_ISA (sse2, avx2 or avx512),
+ * read once at that first call, asks for a lower level; a level the processor lacks falls back to
+ * the widest it has. An unknown value, or a compute library that cannot be loaded, makes every
+ * call fail with IK_ERR_UNAVAILABLE and a message saying why (the version functions still answer,
+ * from this header's constants). */
+
+/* The level in use: "sse2", "avx2" or "avx512"; NULL when no compute library could be loaded
+ * (ik_last_error_message() then says why). Static storage. Loads the compute library if no call
+ * has yet. */
+IK_API const char* ik_isa(void);
+
 /* =================================================================================================
  * Status codes and error messages
  * ================================================================================================= */
@@ -104,7 +120,9 @@ typedef enum ik_status {
     IK_ERR_OUT_OF_MEMORY = -9,      /* a work buffer could not be allocated */
     IK_ERR_STRUCT_VERSION = -10,    /* struct_size of an options or info struct not recognised */
     IK_ERR_CALLBACK = -11,          /* a user callback reported failure */
-    IK_ERR_INTERNAL = -12           /* a bug in the library; please report it */
+    IK_ERR_INTERNAL = -12,          /* a bug in the library; please report it */
+    IK_ERR_UNAVAILABLE = -13        /* the compute library for this processor could not be loaded
+                                       (see ik_isa); ik_last_error_message() says why */
 } ik_status;
 
 /* Static, human-readable name of a status code ("invalid argument"); unknown codes give

@@ -17,6 +17,7 @@ public func ikStatusString(_ status: Int32) -> UnsafePointer<CChar> {
     case IK_ERR_STRUCT_VERSION.rawValue: text = "unrecognised struct version"
     case IK_ERR_CALLBACK.rawValue: text = "callback failed"
     case IK_ERR_INTERNAL.rawValue: text = "internal error"
+    case IK_ERR_UNAVAILABLE.rawValue: text = "compute library unavailable"
     default: text = "unknown status"
     }
     return staticCString(text)

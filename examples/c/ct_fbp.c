@@ -48,8 +48,9 @@ int main(int argc, char** argv) {
     for (int k = 0; k < SIZE * SIZE; k++) squared += (image[k] - phantom[k]) * (image[k] - phantom[k]);
     double mismatch = 0;
     CHECK(ik_linop_adjoint_test(radon, 1, &mismatch));
-    printf("%ld angles, sinogram %lld x %lld: FBP PSNR %.2f dB, adjoint mismatch %.1e\n", angles,
-           (long long)sino_shape[0], (long long)sino_shape[1], 10 * log10(1.0 / (squared / (SIZE * SIZE))), mismatch);
+    printf("%ld angles, sinogram %lld x %lld: FBP PSNR %.2f dB, adjoint mismatch %.1e (instruction set %s)\n",
+           angles, (long long)sino_shape[0], (long long)sino_shape[1], 10 * log10(1.0 / (squared / (SIZE * SIZE))),
+           mismatch, ik_isa());
     ik_linop_destroy(radon);
     free(sinogram);
     free(theta);

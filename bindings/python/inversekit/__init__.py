@@ -10,7 +10,7 @@ from ._loader import ABI_VERSION
 from .errors import (CallbackError, InternalError, InvalidArgumentError, InverseKitError, LayoutError,
                      LibraryNotFoundError, NotFiniteError, NullPointerError, OutOfMemoryError,
                      OverflowSizeError, ShapeError, StructVersionError, UnsupportedDeviceError,
-                     UnsupportedDtypeError)
+                     UnavailableError, UnsupportedDtypeError)
 from .linop import LinearOperator
 from .tv import TVInfo, TVProx, dual_shape, tv_denoise, tv_objective, tv_value
 
@@ -27,15 +27,21 @@ def abi_version() -> int:
     return int(_raw.lib.ik_abi_version())
 
 
+def isa() -> str:
+    """The instruction-set level of the compute library in use: "sse2", "avx2" or "avx512" (the
+    widest the processor has, or INVERSEKIT_ISA's lower choice)."""
+    return _raw.lib.ik_isa().decode()
+
+
 def library_path() -> str:
     """File the library was loaded from."""
     return _raw.lib._name
 
 
 __all__ = [
-    "ABI_VERSION", "LinearOperator", "TVInfo", "TVProx", "linop", "abi_version", "dual_shape", "library_path", "tv_denoise", "tv_objective",
+    "ABI_VERSION", "LinearOperator", "TVInfo", "TVProx", "linop", "abi_version", "dual_shape", "isa", "library_path", "tv_denoise", "tv_objective",
     "tv_value", "version", "CallbackError", "InternalError", "InvalidArgumentError", "InverseKitError",
     "LayoutError", "LibraryNotFoundError", "NotFiniteError", "NullPointerError", "OutOfMemoryError",
     "OverflowSizeError", "ShapeError", "StructVersionError", "UnsupportedDeviceError",
-    "UnsupportedDtypeError",
+    "UnavailableError", "UnsupportedDtypeError",
 ]

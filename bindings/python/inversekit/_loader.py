@@ -48,6 +48,14 @@ def load() -> ctypes.CDLL:
         if found != ABI_VERSION:
             tried.append(f"{path} (ABI version {found}, this binding needs {ABI_VERSION})")
             continue
+        # The compute library for this processor is loaded by the first call.
+        lib.ik_isa.restype = ctypes.c_char_p
+        lib.ik_isa.argtypes = []
+        if lib.ik_isa() is None:
+            lib.ik_last_error_message.restype = ctypes.c_char_p
+            reason = (lib.ik_last_error_message() or b"").decode("utf-8", "replace")
+            tried.append(f"{path} ({reason})")
+            continue
         return lib
     raise LibraryNotFoundError(
         "Could not load libinversekit.so; tried:\n  " + "\n  ".join(tried)

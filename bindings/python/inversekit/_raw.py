@@ -22,6 +22,7 @@ IK_ERR_OUT_OF_MEMORY = -9
 IK_ERR_STRUCT_VERSION = -10
 IK_ERR_CALLBACK = -11
 IK_ERR_INTERNAL = -12
+IK_ERR_UNAVAILABLE = -13
 IK_DEVICE_CPU = 1
 IK_DTYPE_FLOAT = 2
 IK_DTYPE_COMPLEX = 5
@@ -110,6 +111,7 @@ FUNCTIONS = [
     ("ik_version_string", c_char_p, [], False),
     ("ik_version_number", c_int, [], False),
     ("ik_abi_version", c_int, [], False),
+    ("ik_isa", c_char_p, [], False),
     ("ik_status_string", c_char_p, [c_int], False),
     ("ik_last_error_message", c_char_p, [], False),
     ("ik_tv_options_init", None, [POINTER(IkTVOptions)], False),

@@ -62,6 +62,11 @@ class InternalError(InverseKitError, RuntimeError):
     status = -12
 
 
+class UnavailableError(InverseKitError, OSError):
+    """The compute library for this processor could not be loaded (see inversekit.isa())."""
+    status = -13
+
+
 class LibraryNotFoundError(InverseKitError, OSError):
     """libinversekit.so could not be loaded, or its ABI version does not match this binding."""
 
@@ -69,7 +74,7 @@ class LibraryNotFoundError(InverseKitError, OSError):
 _BY_STATUS = {cls.status: cls for cls in (
     NullPointerError, InvalidArgumentError, UnsupportedDtypeError, UnsupportedDeviceError,
     ShapeError, LayoutError, OverflowSizeError, NotFiniteError, OutOfMemoryError,
-    StructVersionError, CallbackError, InternalError)}
+    StructVersionError, CallbackError, InternalError, UnavailableError)}
 
 
 def error_for_status(status: int, message: str) -> InverseKitError:
