@@ -55,7 +55,7 @@ let package = Package(
             // Linked by the Swift driver, which adds the Swift runtime: --as-needed drops it again,
             // since nothing here uses it.
             linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread"),
-                             .unsafeFlags(["-static-stdlib"])]
+                             .unsafeFlags(["-static-stdlib", "-Xlinker", "--version-script=Sources/InverseKitC/exports.map"])]
         ),
         .testTarget(
             name: "InverseKitTests",

@@ -49,7 +49,7 @@ echo "$(basename "$wheel")"
 case "$(basename "$wheel")" in *-none-any.whl) echo "the wheel is not tagged for a platform"; exit 1 ;; esac
 python3 -m zipfile -l "$wheel" | grep -q "inversekit/libinversekit_core_avx2.so"
 python3 -m venv --system-site-packages "$work/venv"   # numpy from the system, nothing from a network
-"$work/venv/bin/python" -m pip install -q --no-deps --no-index "$wheel" 2>&1 | { grep -v "Running pip as" || true; }
+"$work/venv/bin/python" -m pip install -q --no-deps --no-index --ignore-installed "$wheel" 2>&1 | { grep -v "Running pip as" || true; }
 mkdir -p "$work/elsewhere"
 (cd "$work/elsewhere" && env -u INVERSEKIT_LIBRARY -u PYTHONPATH "$work/venv/bin/python" - <<'PYTHON'
 import numpy as np, inversekit as ik
@@ -61,4 +61,9 @@ PYTHON
 )
 ldd "$work"/venv/lib/python3*/site-packages/inversekit/libinversekit_core_sse2.so | grep -q libswift \
     && { echo "the bundled library depends on the Swift runtime"; exit 1; }
-echo "consumers: 2 passed, 0 failed"
+echo "== a missing toolchain is named"
+if env PATH=/usr/bin:/bin bash .ci/build_library.sh > "$work/missing.txt" 2>&1; then
+    echo "the build ran without the Swift toolchain on PATH"; exit 1
+fi
+grep -q "Swift toolchain" "$work/missing.txt"
+echo "consumers: 3 passed, 0 failed"

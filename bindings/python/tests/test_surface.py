@@ -62,3 +62,68 @@ def test_versions_agree():
 def test_no_swift_runtime_dependency():
     out = subprocess.run(["ldd", ik.library_path()], capture_output=True, text=True, check=True).stdout
     assert "libswift" not in out and "libFoundation" not in out and "libdispatch" not in out
+
+
+def test_compute_libraries_have_no_swift_runtime_dependency():
+    from pathlib import Path
+    folder = Path(ik.library_path()).parent
+    cores = sorted(folder.glob("libinversekit_core_*.so"))
+    assert {p.name for p in cores} >= {"libinversekit_core_sse2.so", "libinversekit_core_avx2.so",
+                                       "libinversekit_core_avx512.so"}
+    for core in cores:
+        out = subprocess.run(["ldd", str(core)], capture_output=True, text=True, check=True).stdout
+        assert "libswift" not in out, core
+
+
+def test_dispatch_forwarders_match_the_header():
+    import importlib.util
+    path = REPO / "Sources" / "InverseKitDispatch" / "generate_forwarders.py"
+    spec = importlib.util.spec_from_file_location("generate_forwarders", path)
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    text = HEADER.read_text()
+    for name, make in generator.OUTPUTS.items():
+        assert (path.parent / name).read_text() == make(text), f"{name} is stale: run {path.name}"
+
+
+def test_instruction_set_level():
+    import os
+    level = ik.isa()
+    assert level in ("sse2", "avx2", "avx512")
+    requested = os.environ.get("INVERSEKIT_ISA")
+    order = ["sse2", "avx2", "avx512"]
+    if requested:
+        assert order.index(level) <= order.index(requested)
+
+
+def test_unknown_instruction_set_is_a_clear_error():
+    import os
+    import sys
+    script = ("import sys; sys.path.insert(0, %r)\n"
+              "try:\n    import inversekit\nexcept Exception as e:\n    print(type(e).__name__, e)\n") % (
+        str(REPO / "bindings" / "python"))
+    env = dict(os.environ, INVERSEKIT_ISA="avx3")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "LibraryNotFoundError" in done.stdout and "INVERSEKIT_ISA=avx3" in done.stdout, done.stdout
+
+
+def test_forced_levels_run_the_same_answers():
+    import os
+    import sys
+    script = ("import sys; sys.path.insert(0, %r)\n"
+              "import numpy as np, inversekit as ik\n"
+              "y = np.random.default_rng(3).random((64, 64))\n"
+              "x, info = ik.tv_denoise(y, 0.1, tol=1e-8, max_iter=20000, return_info=True)\n"
+              "print(ik.isa(), repr(info.primal))\n") % str(REPO / "bindings" / "python")
+    values = {}
+    for level in ("sse2", "avx2", "avx512"):
+        env = dict(os.environ, INVERSEKIT_ISA=level)
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        got, primal = done.stdout.split()
+        values[got] = float(primal)
+    assert "sse2" in values
+    reference = values["sse2"]
+    for level, primal in values.items():
+        assert abs(primal - reference) <= 1e-7 * reference, (level, primal, reference)
