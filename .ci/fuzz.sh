@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
 scratch=.build/fuzz
 echo "== fuzzing the C ABI for ${seconds} s"
-swift build -c release --product inversekit --scratch-path "$scratch" \
+# The compute library itself (the harness links it directly, without the dispatch library).
+swift build -c release --product inversekit_core --scratch-path "$scratch" \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library 2>&1 | { grep -E 'error:' || true; }
 status=${PIPESTATUS[0]}
 if [ "$status" -ne 0 ]; then echo "fuzz build failed ($status)"; exit "$status"; fi
@@ -19,7 +20,7 @@ lib="$PWD/$scratch/release"
 mkdir -p out/fuzz
 # The linker's notes about exporting the sanitizer's local symbols are noise.
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude \
-    Tests/fuzz/fuzz_capi.c -L"$lib" -linversekit -Wl,-rpath,"$lib" -lm -o out/fuzz/fuzz_capi 2>&1 \
+    Tests/fuzz/fuzz_capi.c -L"$lib" -linversekit_core -Wl,-rpath,"$lib" -lm -o out/fuzz/fuzz_capi 2>&1 \
     | { grep -v "Cannot export local symbol" || true; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
