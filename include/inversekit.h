@@ -491,8 +491,12 @@ IK_API int ik_linop_has_normal_solve(const ik_linop* op);
 IK_API int ik_linop_input_shape(const ik_linop* op, int64_t* shape, int32_t* ndim, ik_dtype* dtype);
 IK_API int ik_linop_output_shape(const ik_linop* op, int64_t* shape, int32_t* ndim, ik_dtype* dtype);
 
-/* ||A||_2 by power iteration on A^H A from a random start drawn with `seed`, stopped when the
- * estimate changes by less than `tolerance` (relative, >= 0) or after max_iterations (>= 1). */
+/* ||A||_2 by the Lanczos method on A^H A from a random start drawn with `seed` (restarted every 512
+ * steps), stopped when the residual bound of the largest Ritz value shows it within `tolerance`
+ * (relative, >= 0) of an eigenvalue of A^H A, or after max_iterations (>= 1) applications of A^H A.
+ * The figure is a lower bound on ||A||_2 up to rounding (a Ritz value never exceeds the largest
+ * eigenvalue); after convergence it is within `tolerance` of it unless the start is almost
+ * orthogonal to the top singular vector. Step sizes need an upper bound: add a margin. */
 IK_API int ik_linop_norm(const ik_linop* op, uint64_t seed, double tolerance, int64_t max_iterations,
                          double* norm);
 
