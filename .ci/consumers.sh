@@ -61,9 +61,18 @@ PYTHON
 )
 ldd "$work"/venv/lib/python3*/site-packages/inversekit/libinversekit_core_sse2.so | grep -q libswift \
     && { echo "the bundled library depends on the Swift runtime"; exit 1; }
+echo "== a C program against the installed library (pkg-config), then uninstalled"
+prefix="$work/prefix"
+PREFIX="$prefix" bash .ci/install.sh
+cc -std=c11 -O2 -D_DEFAULT_SOURCE -Iexamples/c examples/c/ct_fbp.c \
+    $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs inversekit) -lm -o "$work/ct_fbp_installed"
+(cd "$work" && env -u LD_LIBRARY_PATH ./ct_fbp_installed 20)
+PREFIX="$prefix" bash .ci/install.sh --uninstall
+[ -z "$(find "$prefix" -type f)" ] || { echo "uninstall left files behind"; find "$prefix" -type f; exit 1; }
+
 echo "== a missing toolchain is named"
 if env PATH=/usr/bin:/bin bash .ci/build_library.sh > "$work/missing.txt" 2>&1; then
     echo "the build ran without the Swift toolchain on PATH"; exit 1
 fi
 grep -q "Swift toolchain" "$work/missing.txt"
-echo "consumers: 3 passed, 0 failed"
+echo "consumers: 4 passed, 0 failed"
