@@ -75,11 +75,24 @@ class LinearOperator:
 
     def _run(self, fn, a, name, a_shape, a_dtype, b_shape, b_dtype, out):
         a = np.asarray(a)
-        if a.dtype != a_dtype and np.can_cast(a.dtype, a_dtype, "same_kind") and a.dtype.kind in "biu":
+        a_dtype, b_dtype = np.dtype(a_dtype), np.dtype(b_dtype)
+        if a.dtype != a_dtype and a.dtype.kind in "biu" and np.can_cast(a.dtype, a_dtype, "same_kind"):
             a = a.astype(a_dtype)
-        if a.dtype.kind == "c" and np.dtype(a_dtype).kind != "c":
+        elif a_dtype.kind == "c" and a.dtype.kind == "f" and np.can_cast(a.dtype, a_dtype, "safe"):
+            a = a.astype(a_dtype)  # real data of the operator's precision or lower: exact, as numpy promotes
+        if a.dtype.kind == "c" and a_dtype.kind != "c":
             raise UnsupportedDtypeError(f"Invalid {name}: the operator takes {a_dtype} data, got {a.dtype}")
-        out = np.empty(b_shape, dtype=b_dtype) if out is None else _checks.writeable(out)
+        if a.shape != tuple(a_shape):
+            from .errors import ShapeError
+            raise ShapeError(f"Invalid {name}: the operator takes shape {tuple(a_shape)}, got {a.shape}")
+        if out is not None:
+            _checks.writeable(out)
+            if out.shape != tuple(b_shape) or out.dtype != b_dtype:
+                from .errors import ShapeError
+                error = ShapeError if out.shape != tuple(b_shape) else UnsupportedDtypeError
+                raise error(f"Invalid out: expected shape {tuple(b_shape)} and dtype {b_dtype}, "
+                            f"got {out.shape} and {out.dtype}")
+        out = np.empty(b_shape, dtype=b_dtype) if out is None else out
         ad, bd = Descriptor(a, name), Descriptor(out, "out")
         fn(self._handle, ad.ref, bd.ref)
         return out

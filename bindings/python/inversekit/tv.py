@@ -127,6 +127,8 @@ def _make_options(dtype, norm, tol, max_iter, threads, check_interval, lower, up
     options.check_interval = _checks.integer(check_interval, "check_interval", *_checks.INT32)
     options.lower = -math.inf if lower is None else _checks.real(lower, "lower")
     options.upper = math.inf if upper is None else _checks.real(upper, "upper")
+    if options.lower > options.upper:
+        raise InvalidArgumentError(f"Invalid lower, upper: lower ({options.lower}) > upper ({options.upper})")
     keep = []
     if weights is not None:
         w = _checks.no_complex(np.asarray(weights), "weights")
@@ -144,9 +146,15 @@ def _info(info) -> TVInfo:
 
 
 def _output(out, shape, dtype) -> np.ndarray:
+    """The output array: a new one, or the caller's `out` when it has y's shape and dtype."""
     if out is None:
         return np.empty(shape, dtype=dtype)
-    return _checks.writeable(out)
+    _checks.writeable(out)
+    if out.dtype != dtype:
+        raise UnsupportedDtypeError(f"Invalid out: dtype {out.dtype} differs from y's {np.dtype(dtype)}")
+    if out.shape != tuple(shape):
+        raise ShapeError(f"Invalid out: shape {out.shape} differs from y's {tuple(shape)}")
+    return out
 
 
 class TVProx:

@@ -66,10 +66,13 @@ def test_nan_and_inf_in_y(y):
 
 
 def test_output_mismatch(y):
-    with pytest.raises(ik.ShapeError, match="Invalid x"):
+    # Messages name the argument as the Python caller wrote it.
+    with pytest.raises(ik.ShapeError, match="Invalid out"):
         ik.tv_denoise(y, out=np.zeros((9, 8)))
-    with pytest.raises(ik.UnsupportedDtypeError, match="Invalid x"):
+    with pytest.raises(ik.UnsupportedDtypeError, match="Invalid out: dtype float32 differs from y's float64"):
         ik.tv_denoise(y, out=np.zeros((8, 9), np.float32))
+    with pytest.raises(ik.InvalidArgumentError, match=r"Invalid lower, upper: lower \(1.0\) > upper \(0.0\)"):
+        ik.tv_denoise(y, lower=1.0, upper=0.0)
     with pytest.raises(ik.LayoutError):
         ik.tv_denoise(y, out=np.broadcast_to(np.zeros(9), (8, 9)))
 

@@ -98,6 +98,13 @@ def test_bad_csr():
     assert good.adjoint_test() < 1e-15
 
 
+def test_real_input_to_complex_operators_is_promoted(rng):
+    f = L.fourier((6, 5))
+    x = rng.standard_normal((6, 5))
+    np.testing.assert_allclose(f @ x, f @ x.astype(np.complex128))
+    np.testing.assert_allclose(f.adjoint(x), f.adjoint(x.astype(np.complex128)))
+
+
 def test_bad_application(rng):
     g = L.gradient((4, 5))
     with pytest.raises(ik.ShapeError, match="Invalid x"):
@@ -105,8 +112,10 @@ def test_bad_application(rng):
     with pytest.raises(ik.UnsupportedDtypeError, match="Invalid x"):
         g @ np.zeros((4, 5), np.float32)
     out = np.full((2, 4, 5), 3.0)
-    with pytest.raises(ik.ShapeError, match="Invalid out|Invalid y"):
+    with pytest.raises(ik.ShapeError, match="Invalid out"):
         g.apply(np.zeros((4, 5)), out=np.zeros((4, 5)))
+    with pytest.raises(ik.ShapeError, match="Invalid y"):
+        g.adjoint(np.zeros((4, 5)))
     with pytest.raises(ik.LayoutError):
         g.apply(np.zeros((4, 5)), out=np.broadcast_to(np.zeros(5), (2, 4, 5)))
     with pytest.raises(ik.InvalidArgumentError, match="tolerance"):
