@@ -105,8 +105,5 @@ func apiCall(_ body: () throws -> Void) -> Int32 {
 /// core keeps in Swift arrays (which end the process when an allocation fails) whose size a
 /// caller sets, checked before they are made.
 func requireAllocatable(bytes: Int) throws {
-    guard bytes >= 0, let probe = malloc(max(bytes, 1)) else {
-        throw CAPIError(IK_ERR_OUT_OF_MEMORY, "Out of memory: could not allocate \(bytes) bytes")
-    }
-    free(probe)
+    try AlignedBuffer<UInt8>.requireAllocatable(bytes: bytes)
 }

@@ -45,6 +45,16 @@ public final class AlignedBuffer<T> {
     /// The elements as a buffer.
     public var buffer: UnsafeBufferPointer<T> { UnsafeBufferPointer(start: pointer, count: count) }
 
+    /// Throws `.outOfMemory` unless `bytes` can be allocated now (the memory is released again).
+    /// For allocations the library does not make itself and that end the process when they fail:
+    /// Swift arrays, and FFTW's planner, which aborts when its own allocation fails.
+    public static func requireAllocatable(bytes: Int) throws {
+        guard bytes >= 0, let probe = malloc(Swift.max(bytes, 1)) else {
+            throw InverseKitError(.outOfMemory, "Out of memory: could not allocate \(bytes) bytes")
+        }
+        free(probe)
+    }
+
     private static var hugePage: Int { 2 << 20 }
     private static var hugeThreshold: Int { 8 << 20 }
 

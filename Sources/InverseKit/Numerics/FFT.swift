@@ -54,6 +54,9 @@ final class FFTPlan {
         let input = try AlignedBuffer<UInt8>(count: 2 * count * (precision == .single ? 4 : 8))
         let output = try AlignedBuffer<UInt8>(count: 2 * spectrumCount * (precision == .single ? 4 : 8) + 64)
         let a = UnsafeMutableRawPointer(input.pointer), b = UnsafeMutableRawPointer(output.pointer)
+        // FFTW's planner aborts the process when its own allocations (twiddle tables, at most about
+        // the transform's size) fail: make sure that much memory is there first.
+        try AlignedBuffer<UInt8>.requireAllocatable(bytes: 2 * output.count)
         let flags = UInt32(FFTW_ESTIMATE)
         // Threads pay off from about 2^18 points; below that they cost more than they save.
         let threads = Int32(count >= 1 << 18 ? ThreadTeam.availableCores : 1)
