@@ -30,8 +30,13 @@ export ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 # Huge allocation attempts are part of the test (they must fail softly): no malloc limit, only an
 # RSS one.
+status=0
 (cd out/fuzz && ./fuzz_capi -max_total_time="$seconds" -rss_limit_mb=4096 -malloc_limit_mb=1000000 \
-    -max_len=4096 -timeout=10 -print_final_stats=1 "$target" 2>&1 | tail -n 25)
-status=${PIPESTATUS[0]}
-if [ "$status" -ne 0 ]; then echo "fuzzing found a failure ($status); its input is in out/fuzz/"; exit 1; fi
+    -max_len=4096 -timeout=10 -print_final_stats=1 "$target" > log.txt 2>&1) || status=$?
+grep -E "INITED|DONE|^Done|stat::number_of_executed_units|stat::peak_rss" out/fuzz/log.txt || true
+if [ "$status" -ne 0 ]; then
+    tail -n 60 out/fuzz/log.txt
+    echo "fuzzing found a failure ($status); its input is in out/fuzz/, the log in out/fuzz/log.txt"
+    exit 1
+fi
 echo "fuzz: 1 passed, 0 failed"
