@@ -38,15 +38,11 @@ struct ArrayView {
         guard a.dtype.lanes == 1 else {
             throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE, "Invalid \(name): dtype lanes must be 1, got \(a.dtype.lanes)")
         }
-        switch (Int32(a.dtype.code), a.dtype.bits) {
-        case (Int32(IK_DTYPE_FLOAT.rawValue), 32): type = .float32
-        case (Int32(IK_DTYPE_FLOAT.rawValue), 64): type = .float64
-        case (Int32(IK_DTYPE_COMPLEX.rawValue), 64): type = .complex64
-        case (Int32(IK_DTYPE_COMPLEX.rawValue), 128): type = .complex128
-        default:
+        guard let parsed = elementType(code: a.dtype.code, bits: a.dtype.bits, lanes: a.dtype.lanes) else {
             throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE,
                             "Invalid \(name): unsupported dtype (code \(a.dtype.code), bits \(a.dtype.bits)); expected float32, float64, complex64 or complex128")
         }
+        type = parsed
         let ndim = Int(a.ndim)
         guard ndim >= 0, ndim <= Int(IK_MAX_NDIM) else {
             throw CAPIError(IK_ERR_SHAPE, "Invalid \(name): ndim must be in 0...\(IK_MAX_NDIM), got \(ndim)")
@@ -134,8 +130,7 @@ struct ArrayView {
 
     func require(ndim allowed: ClosedRange<Int>) throws {
         guard allowed.contains(shape.count) else {
-            let what = allowed.lowerBound == allowed.upperBound ? "\(allowed.lowerBound)" : "\(allowed.lowerBound) or \(allowed.upperBound)"
-            throw CAPIError(IK_ERR_SHAPE, "Invalid \(name): expected \(what) dimensions, got \(shape.count)")
+            throw CAPIError(IK_ERR_SHAPE, "Invalid \(name): expected \(dimensionCounts(allowed)) dimensions, got \(shape.count)")
         }
     }
 

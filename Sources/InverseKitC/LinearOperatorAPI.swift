@@ -3,104 +3,10 @@ import InverseKit
 
 // Thunks of the header's "Linear operators" section. An ik_linop* is a retained LinearOperator.
 
-// MARK: Handles and argument parsing
+// MARK: Handles
 
 func operatorFrom(_ pointer: OpaquePointer?, _ name: String = "op") throws -> LinearOperator {
-    guard let pointer else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid \(name): NULL operator") }
-    // A handle of another kind (an ik_tv_prox*, say) is refused instead of misread.
-    let object = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
-    guard let op = object as? LinearOperator else {
-        throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid \(name): not an ik_linop handle")
-    }
-    return op
-}
-
-func storeOperator(_ op: LinearOperator, _ out: UnsafeMutablePointer<OpaquePointer?>) {
-    out.pointee = OpaquePointer(Unmanaged.passRetained(op).toOpaque())
-}
-
-func requireOut(_ out: UnsafeMutablePointer<OpaquePointer?>?) throws -> UnsafeMutablePointer<OpaquePointer?> {
-    guard let out else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid out: NULL") }
-    return out
-}
-
-/// A shape given as (ndim, extents): 1...IK_MAX_NDIM extents, each >= 1.
-func parseShape(_ ndim: Int32, _ shape: UnsafePointer<Int64>?, _ name: String,
-                allowed: ClosedRange<Int> = 1...Int(IK_MAX_NDIM)) throws -> [Int] {
-    guard allowed.contains(Int(ndim)) else {
-        throw CAPIError(IK_ERR_SHAPE, "Invalid \(name): expected \(allowed.lowerBound) to \(allowed.upperBound) dimensions, got \(ndim)")
-    }
-    guard let shape else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid \(name): NULL shape") }
-    var extents: [Int] = []
-    for axis in 0..<Int(ndim) {
-        guard shape[axis] >= 1, let e = Int(exactly: shape[axis]) else {
-            throw CAPIError(IK_ERR_SHAPE, "Invalid \(name): extent of axis \(axis) must be >= 1, got \(shape[axis])")
-        }
-        extents.append(e)
-    }
-    return extents
-}
-
-func parseDType(_ dtype: ik_dtype, _ name: String, realOnly: Bool = false) throws -> ScalarType {
-    let type: ScalarType
-    switch (Int32(dtype.code), dtype.bits, dtype.lanes) {
-    case (Int32(IK_DTYPE_FLOAT.rawValue), 32, 1): type = .float32
-    case (Int32(IK_DTYPE_FLOAT.rawValue), 64, 1): type = .float64
-    case (Int32(IK_DTYPE_COMPLEX.rawValue), 64, 1): type = .complex64
-    case (Int32(IK_DTYPE_COMPLEX.rawValue), 128, 1): type = .complex128
-    default:
-        throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE,
-                        "Invalid \(name): unsupported dtype (code \(dtype.code), bits \(dtype.bits), lanes \(dtype.lanes)); expected float32, float64, complex64 or complex128")
-    }
-    guard type.isReal || !realOnly else {
-        throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE, "Invalid \(name): expected float32 or float64, got \(type)")
-    }
-    return type
-}
-
-func dtypeOf(_ type: ScalarType) -> ik_dtype {
-    var d = ik_dtype()
-    d.code = UInt8(type.isComplex ? IK_DTYPE_COMPLEX.rawValue : IK_DTYPE_FLOAT.rawValue)
-    d.bits = UInt8(type.size * 8)
-    d.lanes = 1
-    return d
-}
-
-/// Values that describe data of `type` (a diagonal, a mask) must have its precision.
-func requireSamePrecision(_ view: ArrayView, _ type: ScalarType) throws {
-    guard view.type.precision == type.precision else {
-        throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE,
-                        "Invalid \(view.name): its precision (\(view.type)) differs from dtype's (\(type))")
-    }
-}
-
-/// The elements of an array as Doubles (reals; complex interleaved), in row-major order, in a
-/// buffer allocated fallibly (a Swift array would end the process when memory runs out).
-func readReals(_ view: ArrayView) throws -> AlignedBuffer<Double> {
-    let reals = view.count * view.type.components
-    let values = try AlignedBuffer<Double>(count: reals)
-    switch view.type.precision {
-    case .double where view.isContiguous:
-        if let base = view.base { values.pointer.initialize(from: base.assumingMemoryBound(to: Double.self), count: reals) }
-    default:
-        let copy = try ContiguousRaw(view, direct: true, load: true)
-        switch view.type.precision {
-        case .single:
-            let p = UnsafeRawPointer(copy.pointer).assumingMemoryBound(to: Float.self)
-            for i in 0..<reals { values.pointer[i] = Double(p[i]) }
-        case .double:
-            values.pointer.initialize(from: UnsafeRawPointer(copy.pointer).assumingMemoryBound(to: Double.self),
-                                      count: reals)
-        }
-    }
-    return values
-}
-
-/// Core errors raised while building an operator get the argument's name in front when they lack one.
-func creating<R>(_ body: () throws -> R) throws -> R {
-    do { return try body() } catch let error as InverseKitError {
-        throw CAPIError(error.kind.status, error.message)
-    }
+    try handle(pointer, as: LinearOperator.self, name: name, kind: "operator", type: "ik_linop")
 }
 
 /// The body of every ik_linop_create_*: checks `out`, builds the operator (core errors keep their
@@ -108,7 +14,7 @@ func creating<R>(_ body: () throws -> R) throws -> R {
 func createOperator(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ build: () throws -> LinearOperator) -> Int32 {
     apiCall {
         let out = try requireOut(out)
-        storeOperator(try creating(build), out)
+        storeHandle(try creating(build), out)
     }
 }
 
@@ -438,8 +344,5 @@ public func ikLinopAdjointTest(_ op: OpaquePointer?, _ seed: UInt64, _ mismatch:
 
 @_cdecl("ik_linop_destroy")
 public func ikLinopDestroy(_ op: OpaquePointer?) {
-    guard let op else { return }
-    let object = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(op))
-    guard object.takeUnretainedValue() is LinearOperator else { return } // not ours to release
-    object.release()
+    releaseHandle(op, as: LinearOperator.self)
 }

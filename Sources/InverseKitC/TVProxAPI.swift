@@ -20,12 +20,7 @@ final class TVProxHandle {
     }
 
     static func from(_ pointer: OpaquePointer?) throws -> TVProxHandle {
-        guard let pointer else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid prox: NULL") }
-        let object = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
-        guard let handle = object as? TVProxHandle else {
-            throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid prox: not an ik_tv_prox handle")
-        }
-        return handle
+        try handle(pointer, as: TVProxHandle.self, name: "prox", kind: "prox object", type: "ik_tv_prox")
     }
 }
 
@@ -34,29 +29,10 @@ public func ikTVProxCreate(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ndim:
                            _ shape: UnsafePointer<Int64>?, _ dtype: ik_dtype,
                            _ options: UnsafePointer<ik_tv_options>?) -> Int32 {
     apiCall {
-        guard let out else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid out: NULL") }
-        guard ndim == 2 || ndim == 3 else {
-            throw CAPIError(IK_ERR_SHAPE, "Invalid ndim: expected 2 or 3 dimensions, got \(ndim)")
-        }
-        guard let shape else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid shape: NULL") }
-        var extents: [Int] = []
-        for axis in 0..<Int(ndim) {
-            guard shape[axis] >= 1, let e = Int(exactly: shape[axis]) else {
-                throw CAPIError(IK_ERR_SHAPE, "Invalid shape: extent of axis \(axis) must be >= 1, got \(shape[axis])")
-            }
-            extents.append(e)
-        }
-        let type: ElementType
-        switch (Int32(dtype.code), dtype.bits, dtype.lanes) {
-        case (Int32(IK_DTYPE_FLOAT.rawValue), 32, 1): type = .float32
-        case (Int32(IK_DTYPE_FLOAT.rawValue), 64, 1): type = .float64
-        default:
-            throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE,
-                            "Invalid dtype: expected float32 or float64 (code 2, bits 32 or 64, lanes 1), got code \(dtype.code), bits \(dtype.bits), lanes \(dtype.lanes)")
-        }
-        do { _ = try TVGrid(shape: extents) } catch let e as InverseKitError {
-            throw CAPIError(e.kind.status, "Invalid shape: \(e.message)")
-        }
+        let out = try requireOut(out)
+        let extents = try parseShape(ndim, shape, "shape", allowed: 2...3)
+        let type = try parseDType(dtype, "dtype", realOnly: true)
+        _ = try creating { try TVGrid(shape: extents, name: "shape") }
         let parsed = try parseTVOptions(options, shape: extents)
         let typed: TVProxHandle.Typed
         if type == .float32 {
@@ -68,8 +44,7 @@ public func ikTVProxCreate(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ndim:
             typed = .float64(try TVProx<Double>(shape: extents, options: parsed.options,
                                                 weights: w.map { UnsafeBufferPointer($0.buffer) }))
         }
-        let handle = TVProxHandle(typed: typed, shape: extents, type: type)
-        out.pointee = OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
+        storeHandle(TVProxHandle(typed: typed, shape: extents, type: type), out)
     }
 }
 
@@ -116,8 +91,5 @@ public func ikTVProxReset(_ prox: OpaquePointer?) -> Int32 {
 
 @_cdecl("ik_tv_prox_destroy")
 public func ikTVProxDestroy(_ prox: OpaquePointer?) {
-    guard let prox else { return }
-    let object = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(prox))
-    guard object.takeUnretainedValue() is TVProxHandle else { return } // not ours to release
-    object.release()
+    releaseHandle(prox, as: TVProxHandle.self)
 }

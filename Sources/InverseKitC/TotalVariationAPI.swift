@@ -128,10 +128,7 @@ func parseTVOptions(_ options: UnsafePointer<ik_tv_options>?, shape: [Int]) thro
     var warmStart = false
     if let options {
         let o = options.pointee
-        guard o.struct_size == UInt32(MemoryLayout<ik_tv_options>.size) else {
-            throw CAPIError(IK_ERR_STRUCT_VERSION,
-                            "Invalid options: struct_size \(o.struct_size) is not \(MemoryLayout<ik_tv_options>.size); fill it with ik_tv_options_init()")
-        }
+        try requireStructSize(o.struct_size, of: ik_tv_options.self, name: "options", initializer: "ik_tv_options_init")
         guard let norm = TVNorm(rawValue: o.norm) else {
             throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid options.norm: expected 0 or 1, got \(o.norm)")
         }
@@ -149,19 +146,14 @@ func parseTVOptions(_ options: UnsafePointer<ik_tv_options>?, shape: [Int]) thro
         }
         warmStart = o.warm_start != 0
     }
-    do {
-        try settings.validate()
-    } catch let error as InverseKitError {
-        throw CAPIError(error.kind.status, error.message.replacingFirst("Invalid ", with: "Invalid options."))
-    }
+    try creating { try settings.validate(field: { "options.\($0)" }) }
     return (settings, weights, warmStart)
 }
 
 /// An info struct, when given, must be of this library's size.
 func checkInfo(_ info: UnsafeMutablePointer<ik_tv_info>?) throws {
-    if let info, info.pointee.struct_size != UInt32(MemoryLayout<ik_tv_info>.size) {
-        throw CAPIError(IK_ERR_STRUCT_VERSION,
-                        "Invalid info: struct_size \(info.pointee.struct_size) is not \(MemoryLayout<ik_tv_info>.size); fill it with ik_tv_info_init()")
+    if let info {
+        try requireStructSize(info.pointee.struct_size, of: ik_tv_info.self, name: "info", initializer: "ik_tv_info_init")
     }
 }
 
@@ -199,15 +191,5 @@ private func denoise<T: BinaryFloatingPoint>(
 }
 
 private func gridOf(_ view: ArrayView) throws -> TVGrid {
-    do {
-        return try TVGrid(shape: view.shape)
-    } catch let error as InverseKitError {
-        throw CAPIError(error.kind.status, "Invalid \(view.name): \(error.message)")
-    }
-}
-
-private extension String {
-    func replacingFirst(_ prefix: String, with replacement: String) -> String {
-        hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
-    }
+    try creating { try TVGrid(shape: view.shape, name: view.name) }
 }

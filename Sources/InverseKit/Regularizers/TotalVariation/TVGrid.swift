@@ -10,22 +10,23 @@ public struct TVGrid: Sendable, Equatable {
     /// Number of derivative components (= number of dimensions).
     public let components: Int
 
-    public init(shape: [Int]) throws {
+    /// `name` is the argument the shape came from, for messages ("Invalid y: ...").
+    public init(shape: [Int], name: String = "shape") throws {
         guard shape.count == 2 || shape.count == 3 else {
-            throw InverseKitError(.shape, "expected 2 or 3 dimensions, got \(shape.count)")
+            throw InverseKitError(.shape, "Invalid \(name): expected 2 or 3 dimensions, got \(shape.count)")
         }
         for (axis, extent) in shape.enumerated() where extent < 1 {
-            throw InverseKitError(.shape, "extent of axis \(axis) must be >= 1, got \(extent)")
+            throw InverseKitError(.shape, "Invalid \(name): extent of axis \(axis) must be >= 1, got \(extent)")
         }
         var total = 1
         for extent in shape {
             let (product, overflow) = total.multipliedReportingOverflow(by: extent)
-            guard !overflow else { throw InverseKitError(.overflow, "shape \(shape) has too many elements") }
+            guard !overflow else { throw InverseKitError(.overflow, "Invalid \(name): shape \(shape) has too many elements") }
             total = product
         }
         // The dual has `components` times as many elements; keep that representable too.
         guard !total.multipliedReportingOverflow(by: shape.count * 8).overflow else {
-            throw InverseKitError(.overflow, "shape \(shape) has too many elements")
+            throw InverseKitError(.overflow, "Invalid \(name): shape \(shape) has too many elements")
         }
         self.shape = shape
         self.components = shape.count

@@ -48,7 +48,7 @@ class TVSolverCore<T: LaneScalar> {
         if Double(hi) > options.upper { hi = hi.nextDown }
         guard lo <= hi, lo < .infinity, hi > -.infinity else {
             throw InverseKitError(.invalidArgument,
-                                  "Invalid box: no \(T.self == Float.self ? "float32" : "float64") value lies in [\(options.lower), \(options.upper)]")
+                                  "Invalid lower, upper: the box [\(options.lower), \(options.upper)] holds no \(T.self == Float.self ? "float32" : "float64") value")
         }
         return (lo, hi)
     }

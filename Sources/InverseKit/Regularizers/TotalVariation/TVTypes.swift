@@ -37,32 +37,35 @@ public struct TVOptions: Sendable {
         self.upper = upper
     }
 
-    /// Throws unless every field is in range.
-    public func validate() throws {
+    /// Throws unless every field is in range. `field` names a field in messages as the caller
+    /// knows it (the C layer passes "options.lambda" for "lambda").
+    public func validate(field: (String) -> String = { $0 }) throws {
         guard lambda.isFinite, lambda >= 0 else {
             throw InverseKitError(lambda.isNaN || lambda.isInfinite ? .notFinite : .invalidArgument,
-                                  "Invalid lambda: expected a finite value >= 0, got \(lambda)")
+                                  "Invalid \(field("lambda")): expected a finite value >= 0, got \(lambda)")
         }
         guard tolerance.isFinite, tolerance >= 0 else {
-            throw InverseKitError(.invalidArgument, "Invalid tolerance: expected a finite value >= 0, got \(tolerance)")
+            throw InverseKitError(.invalidArgument,
+                                  "Invalid \(field("tolerance")): expected a finite value >= 0, got \(tolerance)")
         }
         guard maxIterations >= 1 else {
-            throw InverseKitError(.invalidArgument, "Invalid max_iterations: expected >= 1, got \(maxIterations)")
+            throw InverseKitError(.invalidArgument, "Invalid \(field("max_iterations")): expected >= 1, got \(maxIterations)")
         }
         guard threads >= 0 else {
-            throw InverseKitError(.invalidArgument, "Invalid threads: expected >= 0, got \(threads)")
+            throw InverseKitError(.invalidArgument, "Invalid \(field("threads")): expected >= 0, got \(threads)")
         }
         guard checkInterval >= 1 else {
-            throw InverseKitError(.invalidArgument, "Invalid check_interval: expected >= 1, got \(checkInterval)")
+            throw InverseKitError(.invalidArgument, "Invalid \(field("check_interval")): expected >= 1, got \(checkInterval)")
         }
+        let box = "\(field("lower")), \(field("upper"))"
         guard !lower.isNaN, !upper.isNaN else {
-            throw InverseKitError(.notFinite, "Invalid box: lower and upper must not be NaN")
+            throw InverseKitError(.notFinite, "Invalid \(box): lower and upper must not be NaN")
         }
         guard lower <= upper else {
-            throw InverseKitError(.invalidArgument, "Invalid box: lower (\(lower)) > upper (\(upper))")
+            throw InverseKitError(.invalidArgument, "Invalid \(box): lower (\(lower)) > upper (\(upper))")
         }
         guard lower < .infinity, upper > -.infinity else {
-            throw InverseKitError(.invalidArgument, "Invalid box: lower must be < +inf and upper > -inf")
+            throw InverseKitError(.invalidArgument, "Invalid \(box): lower must be < +inf and upper > -inf")
         }
     }
 }

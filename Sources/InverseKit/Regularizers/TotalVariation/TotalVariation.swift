@@ -15,7 +15,7 @@ public enum TotalVariation {
         _ y: NDArray<T>, weights: NDArray<T>? = nil, options: TVOptions = TVOptions(),
         warmStart: NDArray<T>? = nil
     ) throws -> Result<T> {
-        let grid = try TVGrid(shape: y.shape)
+        let grid = try TVGrid(shape: y.shape, name: "y")
         if let weights, weights.shape != y.shape {
             throw InverseKitError(.shape, "Invalid weights: expected shape \(y.shape), got \(weights.shape)")
         }
@@ -44,7 +44,7 @@ public enum TotalVariation {
     /// TV_w(x) of an array.
     public static func value<T: BinaryFloatingPoint>(_ x: NDArray<T>, norm: TVNorm = .isotropic,
                                                     weights: NDArray<T>? = nil) throws -> Double {
-        let grid = try TVGrid(shape: x.shape)
+        let grid = try TVGrid(shape: x.shape, name: "x")
         if let weights, weights.shape != x.shape {
             throw InverseKitError(.shape, "Invalid weights: expected shape \(x.shape), got \(weights.shape)")
         }

@@ -1,0 +1,144 @@
+import CInverseKitHeader
+import InverseKit
+
+// Argument marshalling shared by every thunk: handles, output handle slots, shapes, dtypes,
+// versioned structs, and core errors raised while building an object. Each fact is checked here,
+// once, with one message; thunks never rewrite a message.
+
+// MARK: Handles
+
+/// The object behind a handle of kind `T`. A NULL handle, or one of another kind (an ik_tv_prox*
+/// where an ik_linop* is expected), is refused instead of misread. `kind` and `type` word the
+/// messages: "Invalid op: NULL operator", "Invalid op: not an ik_linop handle".
+func handle<T: AnyObject>(_ pointer: OpaquePointer?, as _: T.Type, name: String, kind: String, type: String) throws -> T {
+    guard let pointer else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid \(name): NULL \(kind)") }
+    let object = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+    guard let typed = object as? T else {
+        throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid \(name): not an \(type) handle")
+    }
+    return typed
+}
+
+/// Hands `object` to the caller, retained, through `out`.
+func storeHandle(_ object: AnyObject, _ out: UnsafeMutablePointer<OpaquePointer?>) {
+    out.pointee = OpaquePointer(Unmanaged.passRetained(object).toOpaque())
+}
+
+/// Releases a handle of kind `T` (the destroy functions); NULL and other kinds are ignored.
+func releaseHandle<T: AnyObject>(_ pointer: OpaquePointer?, as _: T.Type) {
+    guard let pointer else { return }
+    let object = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(pointer))
+    guard object.takeUnretainedValue() is T else { return } // not ours to release
+    object.release()
+}
+
+func requireOut(_ out: UnsafeMutablePointer<OpaquePointer?>?) throws -> UnsafeMutablePointer<OpaquePointer?> {
+    guard let out else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid out: NULL") }
+    return out
+}
+
+// MARK: Shapes and element types
+
+/// "2", "2 or 3", "1 to 8": the allowed numbers of dimensions, for messages.
+func dimensionCounts(_ allowed: ClosedRange<Int>) -> String {
+    if allowed.lowerBound == allowed.upperBound { return "\(allowed.lowerBound)" }
+    if allowed.upperBound == allowed.lowerBound + 1 { return "\(allowed.lowerBound) or \(allowed.upperBound)" }
+    return "\(allowed.lowerBound) to \(allowed.upperBound)"
+}
+
+/// A shape given as (ndim, extents): `allowed` extents (1...IK_MAX_NDIM by default), each >= 1.
+func parseShape(_ ndim: Int32, _ shape: UnsafePointer<Int64>?, _ name: String,
+                allowed: ClosedRange<Int> = 1...Int(IK_MAX_NDIM)) throws -> [Int] {
+    guard allowed.contains(Int(ndim)) else {
+        throw CAPIError(IK_ERR_SHAPE, "Invalid \(name): expected \(dimensionCounts(allowed)) dimensions, got \(ndim)")
+    }
+    guard let shape else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid \(name): NULL shape") }
+    var extents: [Int] = []
+    for axis in 0..<Int(ndim) {
+        guard shape[axis] >= 1, let e = Int(exactly: shape[axis]) else {
+            throw CAPIError(IK_ERR_SHAPE, "Invalid \(name): extent of axis \(axis) must be >= 1, got \(shape[axis])")
+        }
+        extents.append(e)
+    }
+    return extents
+}
+
+/// The element type a (code, bits, lanes) triple describes, if the library supports it.
+func elementType(code: UInt8, bits: UInt8, lanes: UInt16) -> ScalarType? {
+    switch (Int32(code), bits, lanes) {
+    case (Int32(IK_DTYPE_FLOAT.rawValue), 32, 1): return .float32
+    case (Int32(IK_DTYPE_FLOAT.rawValue), 64, 1): return .float64
+    case (Int32(IK_DTYPE_COMPLEX.rawValue), 64, 1): return .complex64
+    case (Int32(IK_DTYPE_COMPLEX.rawValue), 128, 1): return .complex128
+    default: return nil
+    }
+}
+
+func parseDType(_ dtype: ik_dtype, _ name: String, realOnly: Bool = false) throws -> ScalarType {
+    guard let type = elementType(code: dtype.code, bits: dtype.bits, lanes: dtype.lanes) else {
+        throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE,
+                        "Invalid \(name): unsupported dtype (code \(dtype.code), bits \(dtype.bits), lanes \(dtype.lanes)); expected \(realOnly ? "float32 or float64" : "float32, float64, complex64 or complex128")")
+    }
+    guard type.isReal || !realOnly else {
+        throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE, "Invalid \(name): expected float32 or float64, got \(type)")
+    }
+    return type
+}
+
+func dtypeOf(_ type: ScalarType) -> ik_dtype {
+    var d = ik_dtype()
+    d.code = UInt8(type.isComplex ? IK_DTYPE_COMPLEX.rawValue : IK_DTYPE_FLOAT.rawValue)
+    d.bits = UInt8(type.size * 8)
+    d.lanes = 1
+    return d
+}
+
+/// Values that describe data of `type` (a diagonal, a mask) must have its precision.
+func requireSamePrecision(_ view: ArrayView, _ type: ScalarType) throws {
+    guard view.type.precision == type.precision else {
+        throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE,
+                        "Invalid \(view.name): its precision (\(view.type)) differs from dtype's (\(type))")
+    }
+}
+
+/// The elements of an array as Doubles (reals; complex interleaved), in row-major order, in a
+/// buffer allocated fallibly (a Swift array would end the process when memory runs out).
+func readReals(_ view: ArrayView) throws -> AlignedBuffer<Double> {
+    let reals = view.count * view.type.components
+    let values = try AlignedBuffer<Double>(count: reals)
+    switch view.type.precision {
+    case .double where view.isContiguous:
+        if let base = view.base { values.pointer.initialize(from: base.assumingMemoryBound(to: Double.self), count: reals) }
+    default:
+        let copy = try ContiguousRaw(view, direct: true, load: true)
+        switch view.type.precision {
+        case .single:
+            let p = UnsafeRawPointer(copy.pointer).assumingMemoryBound(to: Float.self)
+            for i in 0..<reals { values.pointer[i] = Double(p[i]) }
+        case .double:
+            values.pointer.initialize(from: UnsafeRawPointer(copy.pointer).assumingMemoryBound(to: Double.self),
+                                      count: reals)
+        }
+    }
+    return values
+}
+
+// MARK: Versioned structs
+
+/// A versioned struct's `struct_size` must be this library's: "Invalid options: struct_size 12 is
+/// not 88; fill it with ik_tv_options_init()".
+func requireStructSize<S>(_ size: UInt32, of _: S.Type, name: String, initializer: String) throws {
+    guard size == UInt32(MemoryLayout<S>.size) else {
+        throw CAPIError(IK_ERR_STRUCT_VERSION,
+                        "Invalid \(name): struct_size \(size) is not \(MemoryLayout<S>.size); fill it with \(initializer)()")
+    }
+}
+
+// MARK: Core errors
+
+/// Runs a core constructor; its errors keep their status and (already named) message.
+func creating<R>(_ body: () throws -> R) throws -> R {
+    do { return try body() } catch let error as InverseKitError {
+        throw CAPIError(error.kind.status, error.message)
+    }
+}
