@@ -466,7 +466,8 @@ typedef enum ik_fbp_filter {
  * detectors), real, finite, any strides; image: the output, real, of shape (rows, columns), which
  * sets the image size. Angles should cover [0, pi) evenly. circle != 0 sets the pixels outside the
  * circle of radius min(rows, columns) / 2 around the rotation axis to 0 (where an object inside
- * that circle leaves only artefacts), as scikit-image's iradon(circle=True). */
+ * that circle leaves only artefacts), as scikit-image's iradon(circle=True). A spacing so fine that
+ * the image spans more than 2^30 detector bins is IK_ERR_INVALID_ARGUMENT. */
 IK_API int ik_fbp(const ik_array* sinogram, const double* angles, int64_t angle_count, double spacing,
                   int32_t filter, int32_t circle, ik_array* image);
 

@@ -162,3 +162,10 @@ def test_radon_larger_irregular_geometry(rng):
     y64, y32 = op64 @ x, op32 @ x.astype(np.float32)
     assert np.all(np.isfinite(y64))
     np.testing.assert_allclose(y32, y64, rtol=1e-4, atol=1e-4)
+
+
+def test_fbp_refuses_a_detector_too_fine_for_the_image():
+    # Found by the C-ABI fuzzer: the filtered rows' margin overflowed an integer conversion.
+    angles = np.linspace(0, np.pi, 8, endpoint=False)
+    with pytest.raises(ik.InvalidArgumentError, match="spacing"):
+        L.fbp(np.ones((8, 16)), angles, (16, 16), spacing=1e-300)
