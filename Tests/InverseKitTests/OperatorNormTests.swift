@@ -48,7 +48,7 @@ final class OperatorNormTests: XCTestCase {
         }
     }
 
-    /// The cases the outside check found low: close top singular values.
+    /// Close top singular values, where power iteration used to stop early and low.
     func testClosePairsOfSingularValues() throws {
         let gradient = try GradientOperator(shape: [13, 29], type: .float64)
         XCTAssertEqual(try gradient.operatorNorm(seed: 1), try Self.denseNorm(gradient), accuracy: 1e-6 * 2.81605)

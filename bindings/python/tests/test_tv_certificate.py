@@ -112,7 +112,7 @@ def test_box_exact_in_float32():
         ik.tv_denoise(y, 0.02, lower=0.85, upper=0.85)  # no float32 value equals 0.85
 
 
-def test_the_reported_float32_photograph():
+def test_float32_photograph_crop_anisotropic():
     skimage = pytest.importorskip("skimage")
     photo = skimage.data.camera().astype(np.float64) / 255
     y = photo[200:233, 250:297].astype(np.float32)
