@@ -6,11 +6,11 @@ import Darwin
 
 /// An owned, 64-byte aligned, uninitialised buffer of `count` scalars. Allocation failure is an
 /// error, not a trap, so that a huge request from a caller ends in a status instead of an abort.
-public final class AlignedBuffer<T> {
-    public let pointer: UnsafeMutablePointer<T>
-    public let count: Int
+package final class AlignedBuffer<T> {
+    package let pointer: UnsafeMutablePointer<T>
+    package let count: Int
 
-    public init(count: Int) throws {
+    package init(count: Int) throws {
         let (bytes, overflow) = max(count, 1).multipliedReportingOverflow(by: MemoryLayout<T>.stride)
         guard count >= 0, !overflow else {
             throw InverseKitError(.overflow, "Work buffer of \(count) elements overflows the address space")
@@ -30,25 +30,25 @@ public final class AlignedBuffer<T> {
     }
 
     /// A buffer whose elements are all `value`.
-    public convenience init(repeating value: T, count: Int) throws {
+    package convenience init(repeating value: T, count: Int) throws {
         try self.init(count: count)
         pointer.initialize(repeating: value, count: count)
     }
 
     /// A copy of `values` (so that array-taking conveniences can hand a buffer to the
     /// buffer-taking initialisers, which they cannot call from inside `withUnsafeBufferPointer`).
-    public convenience init(copying values: [T]) throws {
+    package convenience init(copying values: [T]) throws {
         try self.init(count: values.count)
         values.withUnsafeBufferPointer { if let b = $0.baseAddress { pointer.initialize(from: b, count: values.count) } }
     }
 
     /// The elements as a buffer.
-    public var buffer: UnsafeBufferPointer<T> { UnsafeBufferPointer(start: pointer, count: count) }
+    package var buffer: UnsafeBufferPointer<T> { UnsafeBufferPointer(start: pointer, count: count) }
 
     /// Throws `.outOfMemory` unless `bytes` can be allocated now (the memory is released again).
     /// For allocations the library does not make itself and that end the process when they fail:
     /// Swift arrays, and FFTW's planner, which aborts when its own allocation fails.
-    public static func requireAllocatable(bytes: Int) throws {
+    package static func requireAllocatable(bytes: Int) throws {
         guard bytes >= 0, let probe = malloc(Swift.max(bytes, 1)) else {
             throw InverseKitError(.outOfMemory, "Out of memory: could not allocate \(bytes) bytes")
         }

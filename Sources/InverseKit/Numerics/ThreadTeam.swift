@@ -8,8 +8,8 @@ import Synchronization
 /// A team of threads that all run the same body for the duration of one call, synchronising with
 /// `barrier()`. Iterative solvers keep the team for the whole solve, so an iteration costs two
 /// barrier waits instead of two thread launches.
-public final class ThreadTeam {
-    public let size: Int
+package final class ThreadTeam {
+    package let size: Int
     // A spinning barrier: members arriving early poll `generation` instead of sleeping, because
     // waking a sleeping thread costs tens of microseconds, as much as a whole iteration's share of
     // work on a mid-sized image. After `patience` polls a waiter yields its core on every poll, so
@@ -24,7 +24,7 @@ public final class ThreadTeam {
 
     /// Blocks until every member of the team has called it. Writes made before it by any member
     /// are visible to every member after it.
-    public func barrier() {
+    package func barrier() {
         guard size > 1 else { return }
         let current = generation.load(ordering: .acquiring)
         if arrived.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue == size {
@@ -42,14 +42,14 @@ public final class ThreadTeam {
     }
 
     /// Number of online cores (at least 1).
-    public static var availableCores: Int {
+    package static var availableCores: Int {
         max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
     /// Runs `body(rank, team)` on `size` threads (the caller is rank 0) and returns when all have
     /// finished. If the system refuses to start threads, the team shrinks to the ones it got: the
     /// body must split its work by `team.size`, never by the size it asked for.
-    public static func run(size requested: Int, _ body: @escaping (Int, ThreadTeam) -> Void) {
+    package static func run(size requested: Int, _ body: @escaping (Int, ThreadTeam) -> Void) {
         let wanted = max(1, requested)
         if wanted == 1 {
             body(0, ThreadTeam(size: 1))
@@ -138,7 +138,7 @@ private func workerEntry(_ raw: UnsafeMutableRawPointer) -> UnsafeMutableRawPoin
 
 /// The half-open range of `count` items that member `rank` of `parts` handles.
 @inline(__always)
-public func partitionRange(count: Int, parts: Int, rank: Int) -> Range<Int> {
+package func partitionRange(count: Int, parts: Int, rank: Int) -> Range<Int> {
     let base = count / parts, extra = count % parts
     let start = rank * base + min(rank, extra)
     return start..<(start + base + (rank < extra ? 1 : 0))
