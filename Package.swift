@@ -24,6 +24,11 @@ let package = Package(
         .library(name: "inversekit", type: .dynamic, targets: ["InverseKitDispatch"]),
         .library(name: "inversekit_core", type: .dynamic, targets: ["InverseKitC"]),
     ],
+    dependencies: [
+        // `swift package generate-documentation` (the DocC catalog in Sources/InverseKit); a plugin,
+        // not linked into anything.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+    ],
     targets: [
         .systemLibrary(name: "CFFTW", path: "Sources/CFFTW"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
