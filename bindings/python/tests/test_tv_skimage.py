@@ -37,3 +37,18 @@ def test_skimage_objective_decreases_to_ours(rng):
     gaps = [(ik.tv_objective(denoise_tv_chambolle(y, weight=0.1, eps=0, max_num_iter=n), y, 0.1) - p_star) / p_star
             for n in (10, 100, 1000)]
     assert gaps[0] > gaps[1] > gaps[2] >= 0
+
+
+def test_proxtv_w_is_our_lambda_for_anisotropic_tv(rng):
+    """proxTV's tv1_2d(y, w) minimises 0.5 ||x - y||^2 + w * TV_aniso(x) with the same forward
+    differences: its answer scores our optimum under our objective with lambda = w."""
+    prox_tv = pytest.importorskip("prox_tv")
+    y = piecewise_image((40, 36), rng)
+    for w in (0.05, 0.3):
+        ours, info = ik.tv_denoise(y, w, norm="anisotropic", tol=1e-10, max_iter=200_000, return_info=True)
+        theirs = prox_tv.tv1_2d(y, w)
+        p_ours = ik.tv_objective(ours, y, w, norm="anisotropic")
+        p_theirs = ik.tv_objective(theirs, y, w, norm="anisotropic")
+        assert p_ours - info.gap <= p_theirs * (1 + 1e-12)
+        # proxTV stops at its own tolerance (about 5e-5 here); another scaling of w would be far off.
+        assert (p_theirs - p_ours) / p_ours < 1e-3
