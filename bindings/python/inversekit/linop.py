@@ -78,9 +78,9 @@ class LinearOperator:
         a_dtype, b_dtype = np.dtype(a_dtype), np.dtype(b_dtype)
         if a.dtype != a_dtype and a.dtype.kind in "biu" and np.can_cast(a.dtype, a_dtype, "same_kind"):
             a = a.astype(a_dtype)
-        elif a_dtype.kind == "c" and a.dtype.kind == "f" and np.can_cast(a.dtype, a_dtype, "safe"):
-            a = a.astype(a_dtype)  # real data of the operator's precision or lower: exact, as numpy promotes
-        if a.dtype.kind == "c" and a_dtype.kind != "c":
+        elif a.dtype != a_dtype and a.dtype.kind in "fc" and np.can_cast(a.dtype, a_dtype, "safe"):
+            a = a.astype(a_dtype)  # an exact promotion (float32 to float64, real to complex), as numpy's
+        if a.dtype != a_dtype:
             raise UnsupportedDtypeError(f"Invalid {name}: the operator takes {a_dtype} data, got {a.dtype}")
         if a.shape != tuple(a_shape):
             from .errors import ShapeError
@@ -102,7 +102,9 @@ class LinearOperator:
     def __matmul__(self, other):
         if isinstance(other, LinearOperator):
             return product(self, other)
-        return self.apply(other)
+        # `A @ v` and `A.H @ v` have no argument name: messages call v "the operand of @".
+        return self._run(_raw.lib.ik_linop_apply, other, "operand of @", self.input_shape, self.input_dtype,
+                         self.output_shape, self.output_dtype, None)
 
     def __add__(self, other: "LinearOperator") -> "LinearOperator":
         if not isinstance(other, LinearOperator):

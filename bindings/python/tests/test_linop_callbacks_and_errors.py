@@ -107,10 +107,15 @@ def test_real_input_to_complex_operators_is_promoted(rng):
 
 def test_bad_application(rng):
     g = L.gradient((4, 5))
-    with pytest.raises(ik.ShapeError, match="Invalid x"):
+    with pytest.raises(ik.ShapeError, match="Invalid operand of @"):
         g @ np.zeros((5, 4))
-    with pytest.raises(ik.UnsupportedDtypeError, match="Invalid x"):
-        g @ np.zeros((4, 5), np.float32)
+    with pytest.raises(ik.ShapeError, match="Invalid operand of @"):
+        g.H @ np.zeros((5, 4))                      # the same wording for the adjoint
+    with pytest.raises(ik.ShapeError, match="Invalid x"):
+        g.apply(np.zeros((5, 4)))
+    with pytest.raises(ik.UnsupportedDtypeError, match="Invalid operand of @"):
+        L.gradient((4, 5), np.float32) @ np.zeros((4, 5))          # float64 into float32 would round
+    np.testing.assert_array_equal(g @ np.ones((4, 5), np.float32), g @ np.ones((4, 5)))  # exact promotion
     out = np.full((2, 4, 5), 3.0)
     with pytest.raises(ik.ShapeError, match="Invalid out"):
         g.apply(np.zeros((4, 5)), out=np.zeros((4, 5)))
