@@ -100,10 +100,3 @@ func apiCall(_ body: () throws -> Void) -> Int32 {
         return IK_ERR_INTERNAL.rawValue
     }
 }
-
-/// Throws `IK_ERR_OUT_OF_MEMORY` unless `bytes` can be allocated now: for the few structures the
-/// core keeps in Swift arrays (which end the process when an allocation fails) whose size a
-/// caller sets, checked before they are made.
-func requireAllocatable(bytes: Int) throws {
-    try AlignedBuffer<UInt8>.requireAllocatable(bytes: bytes)
-}

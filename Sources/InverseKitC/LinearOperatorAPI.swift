@@ -178,7 +178,7 @@ private func operatorList(_ list: UnsafePointer<OpaquePointer?>?, _ count: Int32
     guard count >= 1 else { throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid count: expected >= 1, got \(count)") }
     guard let list else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid \(name): NULL array") }
     for i in 0..<Int(count) { _ = try operatorFrom(list[i], "\(name)[\(i)]") }
-    try requireAllocatable(bytes: Int(count) * MemoryLayout<LinearOperator>.stride * 2)
+    try AlignedBuffer<UInt8>.requireAllocatable(bytes: Int(count) * MemoryLayout<LinearOperator>.stride * 2)
     return try (0..<Int(count)).map { try operatorFrom(list[$0], "\(name)[\($0)]") }
 }
 

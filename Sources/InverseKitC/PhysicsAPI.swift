@@ -119,22 +119,23 @@ public func ikFBP(_ sinogram: UnsafePointer<ik_array>?, _ angles: UnsafePointer<
             throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid filter: expected 0 to 4, got \(filter)")
         }
         let values = try readReals(sino)
+        // A private image (the caller's stays untouched on error); float64 is computed into it
+        // directly, float32 through a Double image.
         let target = try ContiguousRaw(img, direct: false, load: false)
         let pixels = img.count
-        let result = try AlignedBuffer<Double>(count: pixels)
+        let single = img.type.precision == .single
+        let wide = single ? try AlignedBuffer<Double>(count: pixels) : nil
+        let image = wide?.pointer ?? target.pointer.assumingMemoryBound(to: Double.self)
         try creating {
             let geometry = try ParallelBeamGeometry(rows: img.shape[0], columns: img.shape[1], angles: list,
                                                     detectors: sino.shape[1], spacing: spacing)
             try FilteredBackProjection.reconstruct(sinogram: values.buffer, geometry: geometry, filter: kind,
-                                                   circle: circle != 0, into: result.pointer)
+                                                   circle: circle != 0, into: image)
         }
-        switch img.type.precision {
-        case .double:
-            target.pointer.assumingMemoryBound(to: Double.self).update(from: result.pointer, count: pixels)
-        case .single:
+        if single {
             let p = target.pointer.assumingMemoryBound(to: Float.self)
-            for i in 0..<pixels { p[i] = Float(result.pointer[i]) }
+            for i in 0..<pixels { p[i] = Float(image[i]) }
         }
-        target.writeBack()
+        withExtendedLifetime(wide) { target.writeBack() }
     }
 }

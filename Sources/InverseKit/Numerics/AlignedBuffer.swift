@@ -39,7 +39,17 @@ package final class AlignedBuffer<T> {
     /// buffer-taking initialisers, which they cannot call from inside `withUnsafeBufferPointer`).
     package convenience init(copying values: [T]) throws {
         try self.init(count: values.count)
-        values.withUnsafeBufferPointer { if let b = $0.baseAddress { pointer.initialize(from: b, count: values.count) } }
+        values.withUnsafeBufferPointer { copy(from: $0) }
+    }
+
+    private func copy(from values: UnsafeBufferPointer<T>) {
+        if let base = values.baseAddress { pointer.initialize(from: base, count: values.count) }
+    }
+
+    /// A copy of `values`.
+    package convenience init(copying values: UnsafeBufferPointer<T>) throws {
+        try self.init(count: values.count)
+        copy(from: values)
     }
 
     /// The elements as a buffer.

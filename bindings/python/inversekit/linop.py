@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _checks, _raw
 from ._arrays import Descriptor
-from .errors import CallbackError, InvalidArgumentError, LayoutError, UnsupportedDtypeError
+from .errors import CallbackError, InvalidArgumentError, ShapeError, UnsupportedDtypeError
 
 _DTYPE_CODES = {
     np.dtype(np.float32): (_raw.IK_DTYPE_FLOAT, 32),
@@ -74,25 +74,7 @@ class LinearOperator:
                          self.input_shape, self.input_dtype, out)
 
     def _run(self, fn, a, name, a_shape, a_dtype, b_shape, b_dtype, out):
-        a = np.asarray(a)
-        a_dtype, b_dtype = np.dtype(a_dtype), np.dtype(b_dtype)
-        if a.dtype != a_dtype and a.dtype.kind in "biu" and np.can_cast(a.dtype, a_dtype, "same_kind"):
-            a = a.astype(a_dtype)
-        elif a.dtype != a_dtype and a.dtype.kind in "fc" and np.can_cast(a.dtype, a_dtype, "safe"):
-            a = a.astype(a_dtype)  # an exact promotion (float32 to float64, real to complex), as numpy's
-        if a.dtype != a_dtype:
-            raise UnsupportedDtypeError(f"Invalid {name}: the operator takes {a_dtype} data, got {a.dtype}")
-        if a.shape != tuple(a_shape):
-            from .errors import ShapeError
-            raise ShapeError(f"Invalid {name}: the operator takes shape {tuple(a_shape)}, got {a.shape}")
-        if out is not None:
-            _checks.writeable(out)
-            if out.shape != tuple(b_shape) or out.dtype != b_dtype:
-                from .errors import ShapeError
-                error = ShapeError if out.shape != tuple(b_shape) else UnsupportedDtypeError
-                raise error(f"Invalid out: expected shape {tuple(b_shape)} and dtype {b_dtype}, "
-                            f"got {out.shape} and {out.dtype}")
-        out = np.empty(b_shape, dtype=b_dtype) if out is None else out
+        a, out = _operand(a, name, a_shape, a_dtype), _result(out, b_shape, b_dtype)
         ad, bd = Descriptor(a, name), Descriptor(out, "out")
         fn(self._handle, ad.ref, bd.ref)
         return out
@@ -137,10 +119,8 @@ class LinearOperator:
 
     def solve_normal(self, b, rho: float, out: Optional[np.ndarray] = None) -> np.ndarray:
         """x = (A^H A + rho I)^-1 b in closed form (see has_normal_solve)."""
-        b = np.asarray(b)
-        if b.dtype.kind == "c" and np.dtype(self.input_dtype).kind != "c":
-            raise UnsupportedDtypeError(f"Invalid b: the operator takes {self.input_dtype} data, got {b.dtype}")
-        out = np.empty(self.input_shape, dtype=self.input_dtype) if out is None else _checks.writeable(out)
+        b = _operand(b, "b", self.input_shape, self.input_dtype)
+        out = _result(out, self.input_shape, self.input_dtype)
         bd, xd = Descriptor(b, "b"), Descriptor(out, "out")
         _raw.lib.ik_linop_solve_normal(self._handle, _checks.real(rho, "rho"), bd.ref, xd.ref)
         return out
@@ -196,6 +176,33 @@ class LinearOperator:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _operand(a, name, shape, dtype) -> np.ndarray:
+    """An input array of the operator's shape and dtype: integers and exact promotions (float32 to
+    float64, real to complex, as numpy's) are converted; anything else is refused, naming `name`."""
+    a, dtype = np.asarray(a), np.dtype(dtype)
+    if a.dtype != dtype and a.dtype.kind in "biu" and np.can_cast(a.dtype, dtype, "same_kind"):
+        a = a.astype(dtype)
+    elif a.dtype != dtype and a.dtype.kind in "fc" and np.can_cast(a.dtype, dtype, "safe"):
+        a = a.astype(dtype)
+    if a.dtype != dtype:
+        raise UnsupportedDtypeError(f"Invalid {name}: the operator takes {dtype} data, got {a.dtype}")
+    if a.shape != tuple(shape):
+        raise ShapeError(f"Invalid {name}: the operator takes shape {tuple(shape)}, got {a.shape}")
+    return a
+
+
+def _result(out, shape, dtype) -> np.ndarray:
+    """The output array: a new one, or the caller's `out` when it is writeable and fits."""
+    dtype = np.dtype(dtype)
+    if out is None:
+        return np.empty(shape, dtype=dtype)
+    _checks.writeable(out)
+    if out.shape != tuple(shape) or out.dtype != dtype:
+        error = ShapeError if out.shape != tuple(shape) else UnsupportedDtypeError
+        raise error(f"Invalid out: expected shape {tuple(shape)} and dtype {dtype}, got {out.shape} and {out.dtype}")
+    return out
 
 
 def _create(fn, *args, keep=()) -> LinearOperator:
@@ -342,7 +349,6 @@ def radon(shape, angles, detectors: Optional[int] = None, spacing: float = 1.0, 
     projected slice by slice; `angles` in radians. Sinogram shape (angles, detectors)."""
     shape = _checks.shape(shape)
     if len(shape) not in (2, 3):
-        from .errors import ShapeError
         raise ShapeError(f"Invalid shape: expected (rows, columns) or (slices, rows, columns), got {shape}")
     theta = np.ascontiguousarray(_checks.no_complex(np.asarray(angles), "angles"), dtype=np.float64).ravel()
     slices = shape[0] if len(shape) == 3 else 0

@@ -4,10 +4,10 @@ import COpenBLAS
 ///
 /// Power iteration stalls when the two largest singular values are close (the gradient's are
 /// within 0.2% of each other on small grids), and a stop on "the estimate changed little" then
-/// returns a value on the plateau near the second one. Lanczos converges at the square root of that rate and comes with a
-/// computable residual: the largest Ritz value theta of the tridiagonal T_k has an eigenvalue of
-/// A^H A within beta_{k+1} |s_k| of it (s the Ritz vector in T's basis), so the stop
-/// beta_{k+1} |s_k| <= tolerance * theta bounds the error instead of guessing it.
+/// returns a value on the plateau near the second one. Lanczos converges at the square root of
+/// that rate and comes with a computable residual: the largest Ritz value theta of the tridiagonal
+/// T_k has an eigenvalue of A^H A within beta_{k+1} |s_k| of it (s the Ritz vector in T's basis), so
+/// the stop beta_{k+1} |s_k| <= tolerance * theta bounds the error instead of guessing it.
 ///
 /// The Ritz value never exceeds the largest eigenvalue, so the estimate is a lower bound of
 /// ||A||_2 (up to rounding); it is within `tolerance` of it (relative) unless the random start is

@@ -33,10 +33,8 @@ public final class SparseCSROperator: LinearOperator {
         self.values = try AlignedBuffer(reals: values, precision: type.precision)
         self.rows = rows
         self.columns = columns
-        self.indptr = try AlignedBuffer(count: indptr.count)
-        self.indptr.pointer.initialize(from: indptr.baseAddress!, count: indptr.count)
-        self.indices = try AlignedBuffer(count: max(nnz, 1))
-        if nnz > 0 { self.indices.pointer.initialize(from: indices.baseAddress!, count: nnz) }
+        self.indptr = try AlignedBuffer(copying: indptr)
+        self.indices = try AlignedBuffer(copying: indices)
         try super.init(inputShape: [columns], outputShape: [rows], inputType: type, outputType: type)
     }
 
@@ -67,25 +65,23 @@ public final class SparseCSROperator: LinearOperator {
     private func multiply<T: BinaryFloatingPoint>(_: T.Type, _ xRaw: UnsafeRawPointer, _ yRaw: UnsafeMutableRawPointer) {
         let x = xRaw.assumingMemoryBound(to: T.self), y = yRaw.assumingMemoryBound(to: T.self)
         let v = UnsafeRawPointer(values.pointer).assumingMemoryBound(to: T.self)
-        do {
-            let ptr = indptr.pointer, idx = indices.pointer
-            if inputType.isComplex {
-                for r in 0..<rows {
-                    var re: T = 0, im: T = 0
-                    for e in ptr[r]..<ptr[r + 1] {
-                        let c = idx[e], vr = v[2 * e], vi = v[2 * e + 1], xr = x[2 * c], xi = x[2 * c + 1]
-                        re += vr * xr - vi * xi
-                        im += vr * xi + vi * xr
-                    }
-                    y[2 * r] = re
-                    y[2 * r + 1] = im
+        let ptr = indptr.pointer, idx = indices.pointer
+        if inputType.isComplex {
+            for r in 0..<rows {
+                var re: T = 0, im: T = 0
+                for e in ptr[r]..<ptr[r + 1] {
+                    let c = idx[e], vr = v[2 * e], vi = v[2 * e + 1], xr = x[2 * c], xi = x[2 * c + 1]
+                    re += vr * xr - vi * xi
+                    im += vr * xi + vi * xr
                 }
-            } else {
-                for r in 0..<rows {
-                    var sum: T = 0
-                    for e in ptr[r]..<ptr[r + 1] { sum += v[e] * x[idx[e]] }
-                    y[r] = sum
-                }
+                y[2 * r] = re
+                y[2 * r + 1] = im
+            }
+        } else {
+            for r in 0..<rows {
+                var sum: T = 0
+                for e in ptr[r]..<ptr[r + 1] { sum += v[e] * x[idx[e]] }
+                y[r] = sum
             }
         }
     }
@@ -95,22 +91,20 @@ public final class SparseCSROperator: LinearOperator {
         let y = yRaw.assumingMemoryBound(to: T.self), x = xRaw.assumingMemoryBound(to: T.self)
         let v = UnsafeRawPointer(values.pointer).assumingMemoryBound(to: T.self)
         x.update(repeating: 0, count: columns * inputType.components)
-        do {
-            let ptr = indptr.pointer, idx = indices.pointer
-            if inputType.isComplex {
-                for r in 0..<rows {
-                    let yr = y[2 * r], yi = y[2 * r + 1]
-                    for e in ptr[r]..<ptr[r + 1] {
-                        let c = idx[e], vr = v[2 * e], vi = -v[2 * e + 1]
-                        x[2 * c] += vr * yr - vi * yi
-                        x[2 * c + 1] += vr * yi + vi * yr
-                    }
+        let ptr = indptr.pointer, idx = indices.pointer
+        if inputType.isComplex {
+            for r in 0..<rows {
+                let yr = y[2 * r], yi = y[2 * r + 1]
+                for e in ptr[r]..<ptr[r + 1] {
+                    let c = idx[e], vr = v[2 * e], vi = -v[2 * e + 1]
+                    x[2 * c] += vr * yr - vi * yi
+                    x[2 * c + 1] += vr * yi + vi * yr
                 }
-            } else {
-                for r in 0..<rows {
-                    let yr = y[r]
-                    for e in ptr[r]..<ptr[r + 1] { x[idx[e]] += v[e] * yr }
-                }
+            }
+        } else {
+            for r in 0..<rows {
+                let yr = y[r]
+                for e in ptr[r]..<ptr[r + 1] { x[idx[e]] += v[e] * yr }
             }
         }
     }

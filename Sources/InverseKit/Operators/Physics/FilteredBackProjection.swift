@@ -93,9 +93,7 @@ public enum FilteredBackProjection {
         // Even, and long enough that the circular convolution does not fold the margins back.
         let size = 2 * FFTPlan.fastSize(max(32, width))
         let plan = try FFTPlan(shape: [size], kind: .real, precision: .double)
-        let responseTable = try response(plan: plan, filter: filter)
-        let h = responseTable.pointer
-        defer { withExtendedLifetime(responseTable) {} }
+        let h = try response(plan: plan, filter: filter)
         let row = try AlignedBuffer<Double>(count: size)
         let spectrum = try AlignedBuffer<Double>(count: 2 * plan.spectrumCount)
         let (total, overflow) = angles.multipliedReportingOverflow(by: width)
@@ -107,8 +105,8 @@ public enum FilteredBackProjection {
             plan.forward(UnsafeMutableRawPointer(row.pointer), UnsafeMutableRawPointer(spectrum.pointer))
             // The ramp's factor 2 and the inverse DFT's 1/size; the back-projection divides by 2.
             for k in 0..<plan.spectrumCount {
-                spectrum.pointer[2 * k] *= h[k] / Double(size)
-                spectrum.pointer[2 * k + 1] *= h[k] / Double(size)
+                spectrum.pointer[2 * k] *= h.pointer[k] / Double(size)
+                spectrum.pointer[2 * k + 1] *= h.pointer[k] / Double(size)
             }
             plan.backward(UnsafeMutableRawPointer(spectrum.pointer), UnsafeMutableRawPointer(row.pointer))
             for k in -margin..<(bins + margin) {

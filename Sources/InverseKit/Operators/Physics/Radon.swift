@@ -55,8 +55,7 @@ public struct ParallelBeamGeometry: @unchecked Sendable, Equatable {
         self.detectors = count
         self.spacing = spacing
         angleCount = angles.count
-        angleTable = try AlignedBuffer(count: angles.count)
-        angleTable.pointer.initialize(from: angles.baseAddress!, count: angles.count)
+        angleTable = try AlignedBuffer(copying: angles)
     }
 }
 

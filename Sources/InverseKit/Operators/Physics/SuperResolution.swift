@@ -112,19 +112,17 @@ public final class SuperResolutionOperator: LinearOperator {
         plan.forward(UnsafeMutableRawPointer(work.pointer), UnsafeMutableRawPointer(spectrum.pointer))
         let B = spectrum.pointer, K = kernelSpectrum.pointer
         // The low-resolution frequency each full-grid frequency aliases onto.
-        let lowTable = try AlignedBuffer<Int>(count: n)
-        let lowIndex = lowTable.pointer
-        defer { withExtendedLifetime(lowTable) {} }
+        let lowIndex = try AlignedBuffer<Int>(count: n)
         var position = 0
         MultiIndex.forEach(grid) { index in
             var q = 0
             for a in 0..<d { q = q * low[a] + index[a] % low[a] }
-            lowIndex[position] = q
+            lowIndex.pointer[position] = q
             position += 1
         }
         let fold = 1 / Double(n / lowCount)
         for k in 0..<n {
-            let q = lowIndex[k], kr = K[2 * k], ki = K[2 * k + 1], br = B[2 * k], bi = B[2 * k + 1]
+            let q = lowIndex.pointer[k], kr = K[2 * k], ki = K[2 * k + 1], br = B[2 * k], bi = B[2 * k + 1]
             num.pointer[2 * q] += fold * (kr * br - ki * bi)
             num.pointer[2 * q + 1] += fold * (kr * bi + ki * br)
             den.pointer[q] += fold * (kr * kr + ki * ki)
@@ -135,7 +133,7 @@ public final class SuperResolutionOperator: LinearOperator {
             num.pointer[2 * q + 1] *= scale
         }
         for k in 0..<n {
-            let q = lowIndex[k], kr = K[2 * k], ki = -K[2 * k + 1], wr = num.pointer[2 * q], wi = num.pointer[2 * q + 1]
+            let q = lowIndex.pointer[k], kr = K[2 * k], ki = -K[2 * k + 1], wr = num.pointer[2 * q], wi = num.pointer[2 * q + 1]
             B[2 * k] = (B[2 * k] - (kr * wr - ki * wi)) / rho
             B[2 * k + 1] = (B[2 * k + 1] - (kr * wi + ki * wr)) / rho
         }

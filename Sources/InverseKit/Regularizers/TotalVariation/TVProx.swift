@@ -34,13 +34,7 @@ public final class TVProx<T: BinaryFloatingPoint> {
             }
         }
         self.options = checked
-        if let weights {
-            let copy = try AlignedBuffer<T>(count: weights.count)
-            copy.pointer.initialize(from: weights.baseAddress!, count: weights.count)
-            self.weights = copy
-        } else {
-            self.weights = nil
-        }
+        self.weights = try weights.map { try AlignedBuffer(copying: $0) }
         dual = try AlignedBuffer(repeating: 0, count: grid.components * grid.count)
     }
 
