@@ -12,6 +12,8 @@ open class LinearOperator: CustomStringConvertible {
     /// Elements in an input / output array.
     public let inputCount: Int
     public let outputCount: Int
+    /// The cached upper bound on the norm (see `normUpperBound`).
+    package let normCache = NormCache()
 
     public init(inputShape: [Int], outputShape: [Int], inputType: ScalarType, outputType: ScalarType) throws {
         guard inputType.precision == outputType.precision else {
@@ -65,6 +67,9 @@ open class LinearOperator: CustomStringConvertible {
         }
         try normalSolve(rho: rho, b, into: x)
     }
+
+    /// An upper bound on ||A||_2 known in closed form, or nil (then `normUpperBound` estimates one).
+    open var analyticNormBound: Double? { nil }
 
     /// Whether `solveNormal` is available.
     open var hasNormalSolve: Bool { false }

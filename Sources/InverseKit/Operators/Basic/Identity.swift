@@ -5,6 +5,7 @@ public final class IdentityOperator: LinearOperator {
     }
 
     override public var name: String { "identity" }
+    override public var analyticNormBound: Double? { 1 }
 
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
         y.copyMemory(from: x, byteCount: inputBytes)

@@ -9,6 +9,7 @@ public final class ScalingOperator: LinearOperator {
     }
 
     override public var name: String { "scaling" }
+    override public var analyticNormBound: Double? { scale.magnitude }
 
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
         y.copyMemory(from: x, byteCount: inputBytes)

@@ -11,6 +11,8 @@ public final class GradientOperator: LinearOperator {
     }
 
     override public var name: String { "gradient" }
+    // ||D||^2 <= 4 d: each axis's difference operator has norm at most 2.
+    override public var analyticNormBound: Double? { (4 * Double(inputShape.count)).squareRoot() }
 
     /// (outer, extent, inner) splitting of the flat index for differences along `axis`, in reals.
     private func split(_ axis: Int) -> (Int, Int, Int) {
@@ -84,6 +86,7 @@ public final class DivergenceOperator: LinearOperator {
     }
 
     override public var name: String { "divergence" }
+    override public var analyticNormBound: Double? { (4 * Double(outputShape.count)).squareRoot() }
 
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
         try gradient.applyAdjoint(x, into: y)

@@ -67,6 +67,8 @@ public final class FourierOperator: LinearOperator {
     }
 
     override public var name: String { coilCount > 1 || coils != nil ? "SENSE" : "Fourier" }
+    // A masked orthonormal transform has norm at most 1; SENSE is estimated.
+    override public var analyticNormBound: Double? { coilCount > 1 || coils != nil ? nil : 1 }
 
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
         switch precision {

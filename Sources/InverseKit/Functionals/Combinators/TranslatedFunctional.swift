@@ -1,0 +1,66 @@
+/// g(x) = f(x - b) for a fixed offset b of f's shape: f centred on data, e.g. (1/2) ||z - y||^2
+/// or ||z - y||_1 as the data term of a primal-dual splitting.
+///
+/// prox_{tau g}(v) = b + prox_{tau f}(v - b); g*(s) = f*(s) + <s, b>;
+/// prox_{sigma g*}(v) = prox_{sigma f*}(v - sigma b); grad g(x) = grad f(x - b). Its value needs a
+/// work buffer (allocated at creation), which makes it stateful.
+public final class TranslatedFunctional: Functional {
+    public let base: Functional
+    private let offset: AlignedBuffer<UInt8>
+    private let shifted: AlignedBuffer<UInt8>
+
+    /// `offset`: `base.realCount` finite reals (complex interleaved).
+    public init(_ base: Functional, offset: UnsafeBufferPointer<Double>) throws {
+        guard offset.count == base.realCount else {
+            throw InverseKitError(.shape, "Invalid offset: expected \(base.realCount) reals (\(base.shape) \(base.type)), got \(offset.count)")
+        }
+        try requireFinite(offset, "offset", components: base.type.components)
+        self.base = base
+        self.offset = try AlignedBuffer(reals: offset, precision: base.precision)
+        shifted = try AlignedBuffer(count: base.bytes)
+        try super.init(shape: base.shape, type: base.type)
+    }
+
+    public convenience init(_ base: Functional, offset: [Double]) throws {
+        let copy = try AlignedBuffer(copying: offset)
+        try self.init(base, offset: copy.buffer)
+    }
+
+    override public var name: String { "\(base.name)(x - b)" }
+    override public var capabilities: FunctionalCapabilities { base.capabilities.union(.stateful) }
+    override public var gradientLipschitz: Double { base.gradientLipschitz }
+    override public var strongConvexity: Double { base.strongConvexity }
+
+    private var b: UnsafeRawPointer { UnsafeRawPointer(offset.pointer) }
+
+    override public func evaluate(_ x: UnsafeRawPointer) throws -> Double {
+        let z = UnsafeMutableRawPointer(shifted.pointer)
+        Reals.combine(precision, 1, x, -1, b, into: z, realCount)
+        return try base.evaluateChecked(z)
+    }
+
+    override public func evaluateConjugate(_ s: UnsafeRawPointer, scale c: Double) throws -> Double {
+        try base.conjugateChecked(s, scale: c) + c * Reals.dot(precision, s, b, realCount)
+    }
+
+    override public func computeDualScale(_ s: UnsafeRawPointer, scale c: Double) throws -> Double {
+        try base.dualScaleChecked(s, scale: c)
+    }
+
+    override public func computeGradient(_ x: UnsafeRawPointer, into g: UnsafeMutableRawPointer) throws {
+        Reals.combine(precision, 1, x, -1, b, into: g, realCount)
+        try base.gradient(g, into: g)
+    }
+
+    override public func computeProx(_ v: UnsafeRawPointer, step tau: Double, into x: UnsafeMutableRawPointer) throws {
+        Reals.combine(precision, 1, v, -1, b, into: x, realCount)
+        try base.prox(x, step: tau, into: x)
+        Reals.combine(precision, 1, x, 1, b, into: x, realCount)
+    }
+
+    override public func computeProxConjugate(_ v: UnsafeRawPointer, step sigma: Double,
+                                              into s: UnsafeMutableRawPointer) throws {
+        Reals.combine(precision, 1, v, -sigma, b, into: s, realCount)
+        try base.proxConjugate(s, step: sigma, into: s)
+    }
+}

@@ -1,0 +1,162 @@
+/// The elementwise and reduction operations that solvers, functionals and samplers are made of,
+/// on flat arrays of reals (complex data interleaved, so that Re<a, b> is the real dot product).
+/// Loops run on lane vectors; reductions accumulate in Double whatever the storage precision, so a
+/// float32 objective or certificate is as accurate as its inputs allow.
+package enum Reals {
+    /// y = a x + b y.
+    @inline(__always)
+    static func axpby<T: LaneScalar>(_ a: T, _ x: UnsafePointer<T>, _ b: T, _ y: UnsafeMutablePointer<T>,
+                                            _ n: Int) {
+        let w = T.Lanes.width, va = T.Lanes(repeating: a), vb = T.Lanes(repeating: b)
+        var i = 0
+        while i + w <= n {
+            T.Lanes.fma(va, T.Lanes.load(x + i), vb * T.Lanes.load(y + i)).store(to: y + i)
+            i += w
+        }
+        while i < n { y[i] = a * x[i] + b * y[i]; i += 1 }
+    }
+
+    /// z = a x + b y (z may be x or y).
+    @inline(__always)
+    static func combine<T: LaneScalar>(_ a: T, _ x: UnsafePointer<T>, _ b: T, _ y: UnsafePointer<T>,
+                                              into z: UnsafeMutablePointer<T>, _ n: Int) {
+        let w = T.Lanes.width, va = T.Lanes(repeating: a), vb = T.Lanes(repeating: b)
+        var i = 0
+        while i + w <= n {
+            T.Lanes.fma(va, T.Lanes.load(x + i), vb * T.Lanes.load(y + i)).store(to: z + i)
+            i += w
+        }
+        while i < n { z[i] = a * x[i] + b * y[i]; i += 1 }
+    }
+
+    /// x = a x.
+    @inline(__always)
+    static func scale<T: LaneScalar>(_ a: T, _ x: UnsafeMutablePointer<T>, _ n: Int) {
+        let w = T.Lanes.width, va = T.Lanes(repeating: a)
+        var i = 0
+        while i + w <= n { (va * T.Lanes.load(x + i)).store(to: x + i); i += w }
+        while i < n { x[i] = a * x[i]; i += 1 }
+    }
+
+    /// x = clamp(x, lower, upper) (lower <= upper).
+    @inline(__always)
+    static func clip<T: LaneScalar>(_ x: UnsafeMutablePointer<T>, _ n: Int, _ lower: T, _ upper: T) {
+        let w = T.Lanes.width, lo = T.Lanes(repeating: lower), hi = T.Lanes(repeating: upper)
+        var i = 0
+        while i + w <= n { T.Lanes.minimum(T.Lanes.maximum(T.Lanes.load(x + i), lo), hi).store(to: x + i); i += w }
+        while i < n { x[i] = Swift.min(Swift.max(x[i], lower), upper); i += 1 }
+    }
+
+    /// sum_i x_i y_i, accumulated in Double.
+    @inline(__always)
+    static func dot<T: LaneScalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ n: Int) -> Double {
+        let w = T.Lanes.width
+        var acc = DoubleLanes(repeating: 0)
+        var i = 0
+        while i + w <= n {
+            let a = T.Lanes.load(x + i), b = T.Lanes.load(y + i)
+            for part in 0..<T.Lanes.wideParts { acc = DoubleLanes.fma(a.wide(part), b.wide(part), acc) }
+            i += w
+        }
+        var total = acc.sum()
+        while i < n { total += Double(x[i]) * Double(y[i]); i += 1 }
+        return total
+    }
+
+    /// sum_i x_i^2, accumulated in Double.
+    @inline(__always)
+    static func squaredNorm<T: LaneScalar>(_ x: UnsafePointer<T>, _ n: Int) -> Double {
+        dot(x, x, n)
+    }
+
+    /// sum_i (x_i - y_i)^2, accumulated in Double.
+    @inline(__always)
+    static func squaredDistance<T: LaneScalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ n: Int) -> Double {
+        let w = T.Lanes.width
+        var acc = DoubleLanes(repeating: 0)
+        var i = 0
+        while i + w <= n {
+            let a = T.Lanes.load(x + i), b = T.Lanes.load(y + i)
+            for part in 0..<T.Lanes.wideParts {
+                let d = a.wide(part) - b.wide(part)
+                acc = DoubleLanes.fma(d, d, acc)
+            }
+            i += w
+        }
+        var total = acc.sum()
+        while i < n { let d = Double(x[i]) - Double(y[i]); total += d * d; i += 1 }
+        return total
+    }
+
+    /// The largest |x_i| (0 for n = 0; NaN propagates as NaN).
+    static func maxMagnitude<T: LaneScalar>(_ x: UnsafePointer<T>, _ n: Int) -> Double {
+        var largest: T = 0
+        for i in 0..<n {
+            let m = x[i].magnitude
+            if !(m <= largest) { largest = m }
+        }
+        return Double(largest)
+    }
+
+    /// Whether every x_i is finite.
+    static func allFinite<T: LaneScalar>(_ x: UnsafePointer<T>, _ n: Int) -> Bool {
+        // x - x is 0 for finite x and NaN otherwise; one sum tests the whole array.
+        var acc: T = 0
+        for i in 0..<n { acc += x[i] - x[i] }
+        return acc == 0
+    }
+
+    // ---- Precision dispatch on raw buffers ------------------------------------------------------
+
+    package static func dot(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer, _ y: UnsafeRawPointer,
+                            _ n: Int) -> Double {
+        switch precision {
+        case .single: return dot(x.assumingMemoryBound(to: Float.self), y.assumingMemoryBound(to: Float.self), n)
+        case .double: return dot(x.assumingMemoryBound(to: Double.self), y.assumingMemoryBound(to: Double.self), n)
+        }
+    }
+
+    package static func squaredDistance(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer,
+                                        _ y: UnsafeRawPointer, _ n: Int) -> Double {
+        switch precision {
+        case .single:
+            return squaredDistance(x.assumingMemoryBound(to: Float.self), y.assumingMemoryBound(to: Float.self), n)
+        case .double:
+            return squaredDistance(x.assumingMemoryBound(to: Double.self), y.assumingMemoryBound(to: Double.self), n)
+        }
+    }
+
+    /// z = a x + b y.
+    package static func combine(_ precision: ScalarType.Precision, _ a: Double, _ x: UnsafeRawPointer, _ b: Double,
+                                _ y: UnsafeRawPointer, into z: UnsafeMutableRawPointer, _ n: Int) {
+        switch precision {
+        case .single:
+            combine(Float(a), x.assumingMemoryBound(to: Float.self), Float(b), y.assumingMemoryBound(to: Float.self),
+                    into: z.assumingMemoryBound(to: Float.self), n)
+        case .double:
+            combine(a, x.assumingMemoryBound(to: Double.self), b, y.assumingMemoryBound(to: Double.self),
+                    into: z.assumingMemoryBound(to: Double.self), n)
+        }
+    }
+
+    /// x = a x.
+    package static func scale(_ precision: ScalarType.Precision, _ a: Double, _ x: UnsafeMutableRawPointer, _ n: Int) {
+        switch precision {
+        case .single: scale(Float(a), x.assumingMemoryBound(to: Float.self), n)
+        case .double: scale(a, x.assumingMemoryBound(to: Double.self), n)
+        }
+    }
+
+    /// y = x (n reals; the buffers may be the same).
+    package static func copy(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer,
+                             _ n: Int) {
+        if x != UnsafeRawPointer(y) { y.copyMemory(from: x, byteCount: n * (precision == .single ? 4 : 8)) }
+    }
+
+    package static func allFinite(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer, _ n: Int) -> Bool {
+        switch precision {
+        case .single: return allFinite(x.assumingMemoryBound(to: Float.self), n)
+        case .double: return allFinite(x.assumingMemoryBound(to: Double.self), n)
+        }
+    }
+}
