@@ -16,7 +16,7 @@ quiet() { grep -v "Cannot export local symbol" || true; }
 runs=0 # each run below must succeed (set -e), so reaching the end means all passed
 
 echo "== C tests under AddressSanitizer and UndefinedBehaviorSanitizer"
-for test in test_capi test_linop; do
+for test in test_capi test_linop test_functional; do
     clang "${flags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all "Tests/c/$test.c" "${link[@]}" \
         -o "$work/$test" 2>&1 | quiet
     "$work/$test"

@@ -19,6 +19,25 @@
  *  5. The exported `ik_` symbols are exactly the functions declared here (checked by the test suite
  *     against the built library and the Python binding).
  *
+ * Rules for every family added from version 0.2 on (functionals, solvers, samplers); the families
+ * above them predate the rules and keep their published forms:
+ *  6. Settings. A stateful object takes all its settings once, at creation, from one versioned
+ *     options struct per family (`ik_<family>_options`, filled by `ik_<family>_options_init`),
+ *     never through typed setters; what varies per call (a step size, a weight) is an argument of
+ *     the call. Objects copy what they need from the struct: the caller may free it afterwards.
+ *  7. Results. A call that reports more than a status fills one versioned info struct per family
+ *     (`ik_<family>_info`, set up by `ik_<family>_info_init`); NULL means "not wanted".
+ *  8. Capabilities. What an object can do is one query that returns a bit set
+ *     (`ik_<family>_capabilities`); bits are only appended. No `has_*` function per capability.
+ *  9. Callbacks. User code enters through a versioned callback struct (struct_size first), whose
+ *     optional members may be NULL; a member added later (a pseudo-inverse, an SVD, a normal solve)
+ *     is appended, so an older caller's smaller struct stays valid.
+ * 10. Tiers. The families still settling form the experimental tier at the end of this header,
+ *     declared only when IK_EXPERIMENTAL_API is defined before the header is included. Experimental
+ *     functions MAY CHANGE OR DISAPPEAR IN ANY RELEASE: rules 1-4 do not hold for them, and changing
+ *     them never bumps IK_ABI_VERSION. They move to the stable part, unchanged, when they settle.
+ * These rules only add to the ABI, so IK_ABI_VERSION stays 1.
+ *
  * ---------------------------------------------------------------------------------------------------
  * Errors
  * ---------------------------------------------------------------------------------------------------
@@ -507,6 +526,184 @@ IK_API int ik_linop_adjoint_test(const ik_linop* op, uint64_t seed, double* mism
 
 /* Releases the handle. NULL is a no-op. */
 IK_API void ik_linop_destroy(ik_linop* op);
+
+/* =================================================================================================
+ * EXPERIMENTAL API: MAY CHANGE OR DISAPPEAR IN ANY RELEASE (ABI rule 10)
+ *
+ * Declared only when IK_EXPERIMENTAL_API is defined before this header is included:
+ *     #define IK_EXPERIMENTAL_API
+ *     #include <inversekit.h>
+ * ================================================================================================= */
+#ifdef IK_EXPERIMENTAL_API
+
+/* ---- Operator checks and norm bounds ------------------------------------------------------------ */
+
+/* The normal-solve test: ||(A^H A + rho I) x - b|| / ||b|| for x = ik_linop_solve_normal(rho, b)
+ * and a random b drawn with `seed`: near machine precision for a correct closed form. rho finite,
+ * > 0. IK_ERR_INVALID_ARGUMENT for an operator without a normal solve. */
+IK_API int ik_linop_normal_test(const ik_linop* op, double rho, uint64_t seed, double* mismatch);
+
+/* An upper bound on ||A||_2, for step sizes: the analytic bound where one is known (identity and
+ * scaling, diagonal and mask: max |d|, the gradient: sqrt(4 ndim), single-coil Fourier: 1), else
+ * the Lanczos estimate of ik_linop_norm (seed 0, tolerance 1e-6) times a safety margin of 1.01.
+ * Computed once and cached on the operator (also for the solvers and functionals that use it);
+ * safe to call concurrently. */
+IK_API int ik_linop_norm_bound(const ik_linop* op, double* bound);
+
+/* Replaces the cached bound with one the caller knows (finite, >= 0). */
+IK_API int ik_linop_set_norm_bound(const ik_linop* op, double bound);
+
+/* ---- Functionals ---------------------------------------------------------------------------------
+ * An ik_functional is a convex f: R^n or C^n -> R u {+inf} on arrays of one shape and dtype, with
+ * what a solver needs of it: value (+INFINITY off the domain), gradient, prox_{tau f}, the prox of
+ * the convex conjugate prox_{sigma f*}, the conjugate's value f*(s) (+INFINITY off its domain:
+ * duality gaps are made of it), the dual scale (the largest c in [0, 1] with f*(c s) finite: how
+ * far a dual point must shrink to give a finite gap), and the gradient's Lipschitz constant and
+ * strong-convexity modulus where known. ik_functional_capabilities says which of these an object
+ * has; asking for one it lacks is IK_ERR_INVALID_ARGUMENT ("l1 norm has no gradient").
+ *
+ * Complex data is treated as the real vector of its interleaved parts (<a, b> = Re a^H b). Every
+ * map accepts an output that is its input (the same memory).
+ *
+ * State and threads: a functional without IK_FUNCTIONAL_STATEFUL is immutable and may be used from
+ * any number of threads at once. A stateful one (TV keeps its warm start; least squares,
+ * translated and composed functionals keep work buffers sized at creation, so that applying
+ * allocates nothing) serves one call at a time: a call that arrives while another is running
+ * returns IK_ERR_INVALID_ARGUMENT ("in use by another call") instead of racing.
+ * A functional made from others (scaled, translated, composed, separable sums) keeps its parts
+ * alive; the caller may destroy its own handles right away. Shapes and dtypes at creation as for
+ * operators. On error *out is left untouched and outputs are not written. */
+typedef struct ik_functional ik_functional;
+
+typedef enum ik_functional_capability {
+    IK_FUNCTIONAL_VALUE = 1 << 0,           /* ik_functional_value */
+    IK_FUNCTIONAL_GRADIENT = 1 << 1,        /* ik_functional_gradient */
+    IK_FUNCTIONAL_PROX = 1 << 2,            /* ik_functional_prox */
+    IK_FUNCTIONAL_PROX_CONJUGATE = 1 << 3,  /* ik_functional_prox_conjugate */
+    IK_FUNCTIONAL_CONJUGATE_VALUE = 1 << 4, /* ik_functional_conjugate_value and _dual_scale */
+    IK_FUNCTIONAL_LIPSCHITZ = 1 << 5,       /* a Lipschitz constant of the gradient is known */
+    IK_FUNCTIONAL_STRONGLY_CONVEX = 1 << 6, /* a strong-convexity modulus > 0 is known */
+    IK_FUNCTIONAL_STATEFUL = 1 << 7         /* one call at a time (see above) */
+} ik_functional_capability;
+
+/* f(x) = sum_i w_i |x_i| (modulus for complex data): soft thresholding keeps phases. weights: NULL
+ * (all ones) or a real array of `shape` (finite, >= 0; converted to dtype's precision). */
+IK_API int ik_functional_create_l1(ik_functional** out, int32_t ndim, const int64_t* shape, ik_dtype dtype,
+                                   const ik_array* weights);
+
+/* f(x) = 0.5 ||x||^2. */
+IK_API int ik_functional_create_squared_l2(ik_functional** out, int32_t ndim, const int64_t* shape, ik_dtype dtype);
+
+/* f(x) = sum over groups of ||x_g||_2, a group being the vector along `axis` (0 .. ndim-1) at each
+ * position of the other axes (both parts of a complex element belong to its group). */
+IK_API int ik_functional_create_group_l21(ik_functional** out, int32_t ndim, const int64_t* shape, ik_dtype dtype,
+                                          int32_t axis);
+
+/* The indicator of lower <= x_i <= upper on real data (lower <= upper, not NaN; infinite bounds
+ * allowed). The prox is exact in the data's dtype (the bounds are rounded into the box). */
+IK_API int ik_functional_create_box(ik_functional** out, int32_t ndim, const int64_t* shape, ik_dtype dtype,
+                                    double lower, double upper);
+
+/* The indicator of x >= 0 (real data). */
+IK_API int ik_functional_create_nonnegative(ik_functional** out, int32_t ndim, const int64_t* shape, ik_dtype dtype);
+
+/* The indicator of ||x - centre||_2 <= radius (finite, >= 0). The centre (finite, any strides,
+ * copied) gives shape and dtype. The prox lands a few rounding units inside the ball. */
+IK_API int ik_functional_create_l2_ball(ik_functional** out, const ik_array* centre, double radius);
+
+/* The Kullback-Leibler divergence of Poisson counts y from a mean z + b:
+ *     f(z) = sum_i (z_i + b_i) - y_i + y_i log(y_i / (z_i + b_i)),  0 log 0 = 0,
+ * +INFINITY where z_i + b_i <= 0 with y_i > 0 or z_i + b_i < 0. counts: real, finite, >= 0; it gives
+ * shape and dtype. background: NULL (zero) or counts' shape, finite, >= 0. Compose with a forward
+ * model A >= 0 (ik_functional_create_composed) for KL(y, A x + b). */
+IK_API int ik_functional_create_kl(ik_functional** out, const ik_array* counts, const ik_array* background);
+
+/* f(x) = 0.5 sum_j w_j |(A x - y)_j|^2. data: NULL (y = 0) or A's output shape and dtype; weights:
+ * NULL (all ones) or real, A's output shape, finite, >= 0, in A's precision. The prox is solved in
+ * closed form through ik_linop_solve_normal when A has one and there are no weights, otherwise by
+ * conjugate gradients (relative residual 1e-10 in double, 1e-5 in single). The gradient's
+ * Lipschitz constant is ik_linop_norm_bound(A)^2 max w, computed at creation. Stateful. */
+IK_API int ik_functional_create_least_squares(ik_functional** out, const ik_linop* op, const ik_array* data,
+                                              const ik_array* weights);
+
+/* Generalised Tikhonov f(x) = 0.5 ||L x||^2 (least squares with y = 0). */
+IK_API int ik_functional_create_tikhonov(ik_functional** out, const ik_linop* op);
+
+/* TV_w(x) + the indicator of options' box, for 2-D or 3-D real arrays. options: NULL or filled by
+ * ik_tv_options_init; its norm, tolerance, max_iterations, threads, check_interval, lower, upper
+ * and weights apply (lambda and warm_start are ignored: scale with ik_functional_create_scaled).
+ * The prox is the TV denoiser with lambda = tau, warm-started from the previous prox;
+ * ik_functional_tv_info reports its certificate. No conjugate value. Stateful.
+ * (ik_tv_prox_* stays as it is: the stable form of the same solver.) */
+IK_API int ik_functional_create_tv(ik_functional** out, int32_t ndim, const int64_t* shape, ik_dtype dtype,
+                                   const ik_tv_options* options);
+
+/* scale * f, scale finite and > 0. */
+IK_API int ik_functional_create_scaled(ik_functional** out, const ik_functional* f, double scale);
+
+/* g(x) = f(x - offset), offset of f's shape and dtype (finite, copied). Stateful. */
+IK_API int ik_functional_create_translated(ik_functional** out, const ik_functional* f, const ik_array* offset);
+
+/* g(x) = f(A x), A's output shape and dtype being f's. Value and gradient only (its prox has no
+ * closed form: solvers take f and A separately). Stateful. */
+IK_API int ik_functional_create_composed(ik_functional** out, const ik_functional* f, const ik_linop* op);
+
+/* f(x_1, ..., x_k) = sum_i terms[i](x_i) on the flat concatenation of the terms' arguments (shape
+ * (total elements,)), all terms of one dtype; count >= 1. It has the capabilities all terms share. */
+IK_API int ik_functional_create_separable_sum(ik_functional** out, const ik_functional* const* terms, int32_t count);
+
+/* The bit set of ik_functional_capability values. */
+IK_API int ik_functional_capabilities(const ik_functional* f, uint32_t* capabilities);
+
+/* The argument's shape and dtype (as ik_linop_input_shape). */
+IK_API int ik_functional_shape(const ik_functional* f, int64_t* shape, int32_t* ndim, ik_dtype* dtype);
+
+/* The gradient's Lipschitz constant (+INFINITY when unknown or not smooth) and the strong-convexity
+ * modulus (0 when unknown). Either pointer may be NULL. */
+IK_API int ik_functional_constants(const ik_functional* f, double* lipschitz, double* strong_convexity);
+
+/* *value = f(x) (or f*(s)), evaluated with double accumulation in either precision; +INFINITY off
+ * the domain. x: the functional's shape and dtype, any strides. */
+IK_API int ik_functional_value(ik_functional* f, const ik_array* x, double* value);
+IK_API int ik_functional_conjugate_value(ik_functional* f, const ik_array* s, double* value);
+
+/* *scale = the largest c in [0, 1] with f*(c s) finite (kept a few rounding units inside the domain,
+ * so that c s computed in s's precision is feasible). */
+IK_API int ik_functional_dual_scale(ik_functional* f, const ik_array* s, double* scale);
+
+/* g = grad f(x); x = prox_{tau f}(v); s = prox_{sigma f*}(v). Steps finite and > 0. Outputs: the
+ * functional's shape and dtype, non-overlapping strides, may be the input's memory. */
+IK_API int ik_functional_gradient(ik_functional* f, const ik_array* x, ik_array* g);
+IK_API int ik_functional_prox(ik_functional* f, const ik_array* v, double tau, ik_array* x);
+IK_API int ik_functional_prox_conjugate(ik_functional* f, const ik_array* v, double sigma, ik_array* s);
+
+/* The statistics and certificate of the last prox of a TV functional (or of a scaled or translated
+ * one around it); IK_ERR_INVALID_ARGUMENT for other functionals. */
+IK_API int ik_functional_tv_info(const ik_functional* f, ik_tv_info* info);
+
+/* The contract checks (see ik_functional_check). Each figure is a relative error, about the working
+ * precision for a correct functional; NaN when the functional lacks what the check needs. */
+typedef struct ik_functional_check_report {
+    uint32_t struct_size;   /* sizeof(ik_functional_check_report); set by ik_functional_check_report_init */
+    double moreau;          /* ||prox_{tau f}(v) + tau prox_{f* / tau}(v / tau) - v|| / ||v|| */
+    double prox_optimality; /* largest violation of f(z) >= f(p) + <(v - p)/tau, z - p> at test points
+                               z, p = prox_{tau f}(v) (p is the prox exactly when none is violated) */
+    double fenchel_young;   /* |f(p) + f*(s) - <p, s>| at the prox pair p, s (relative) */
+    double gradient;        /* central (or, on the domain's edge, one-sided) finite difference against
+                               <grad f(x), step> */
+} ik_functional_check_report;
+
+/* Fills *report with NaN and sets struct_size. NULL is ignored. */
+IK_API void ik_functional_check_report_init(ik_functional_check_report* report);
+
+/* Runs the checks at a random point v (entries in [-1, 1)) drawn with `seed`, with step tau (finite,
+ * > 0). */
+IK_API int ik_functional_check(ik_functional* f, uint64_t seed, double tau, ik_functional_check_report* report);
+
+/* Releases the handle. NULL is a no-op. */
+IK_API void ik_functional_destroy(ik_functional* f);
+
+#endif /* IK_EXPERIMENTAL_API */
 
 #ifdef __cplusplus
 }

@@ -230,32 +230,11 @@ public func ikLinopCreateNormal(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ 
 
 // MARK: Use
 
-private func run(_ op: LinearOperator, _ a: UnsafePointer<ik_array>?, _ aName: String, _ aShape: [Int], _ aType: ScalarType,
-                 _ b: UnsafePointer<ik_array>?, _ bName: String, _ bShape: [Int], _ bType: ScalarType,
-                 _ body: (UnsafeRawPointer, UnsafeMutableRawPointer) throws -> Void) throws {
-    let av = try ArrayView(a, name: aName)
-    let bv = try ArrayView(b, name: bName)
-    try av.require(shape: aShape)
-    try bv.require(shape: bShape)
-    guard av.type == aType else {
-        throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE, "Invalid \(aName): expected dtype \(aType), got \(av.type)")
-    }
-    guard bv.type == bType else {
-        throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE, "Invalid \(bName): expected dtype \(bType), got \(bv.type)")
-    }
-    try bv.requireNonOverlapping()
-    let input = try ContiguousRaw(av, direct: true, load: true)
-    // Write straight into the caller's buffer only when nothing can fail after writing starts.
-    let output = try ContiguousRaw(bv, direct: !bv.overlaps(av) && !op.canFailMidway, load: false)
-    try body(UnsafeRawPointer(input.pointer), output.pointer)
-    output.writeBack()
-}
-
 @_cdecl("ik_linop_apply")
 public func ikLinopApply(_ op: OpaquePointer?, _ x: UnsafePointer<ik_array>?, _ y: UnsafePointer<ik_array>?) -> Int32 {
     apiCall {
         let a = try operatorFrom(op)
-        try run(a, x, "x", a.inputShape, a.inputType, y, "y", a.outputShape, a.outputType) { try a.apply($0, into: $1) }
+        try mapArray(canFailMidway: a.canFailMidway, x, "x", a.inputShape, a.inputType, y, "y", a.outputShape, a.outputType) { try a.apply($0, into: $1) }
     }
 }
 
@@ -263,7 +242,7 @@ public func ikLinopApply(_ op: OpaquePointer?, _ x: UnsafePointer<ik_array>?, _ 
 public func ikLinopApplyAdjoint(_ op: OpaquePointer?, _ y: UnsafePointer<ik_array>?, _ x: UnsafePointer<ik_array>?) -> Int32 {
     apiCall {
         let a = try operatorFrom(op)
-        try run(a, y, "y", a.outputShape, a.outputType, x, "x", a.inputShape, a.inputType) { try a.applyAdjoint($0, into: $1) }
+        try mapArray(canFailMidway: a.canFailMidway, y, "y", a.outputShape, a.outputType, x, "x", a.inputShape, a.inputType) { try a.applyAdjoint($0, into: $1) }
     }
 }
 
@@ -278,7 +257,7 @@ public func ikLinopSolveNormal(_ op: OpaquePointer?, _ rho: Double, _ b: UnsafeP
         guard rho.isFinite, rho > 0 else {
             throw CAPIError(rho.isNaN ? IK_ERR_NOT_FINITE : IK_ERR_INVALID_ARGUMENT, "Invalid rho: expected a finite value > 0, got \(rho)")
         }
-        try run(a, b, "b", a.inputShape, a.inputType, x, "x", a.inputShape, a.inputType) {
+        try mapArray(canFailMidway: a.canFailMidway, b, "b", a.inputShape, a.inputType, x, "x", a.inputShape, a.inputType) {
             try a.solveNormal(rho: rho, $0, into: $1)
         }
     }
@@ -291,7 +270,7 @@ public func ikLinopHasNormalSolve(_ op: OpaquePointer?) -> Int32 {
     return status == 0 ? answer : status
 }
 
-private func writeShape(_ shape: [Int], _ type: ScalarType, _ out: UnsafeMutablePointer<Int64>?,
+func writeShape(_ shape: [Int], _ type: ScalarType, _ out: UnsafeMutablePointer<Int64>?,
                         _ ndim: UnsafeMutablePointer<Int32>?, _ dtype: UnsafeMutablePointer<ik_dtype>?) throws {
     guard let out else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid shape: NULL") }
     guard let ndim else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid ndim: NULL") }
@@ -345,4 +324,30 @@ public func ikLinopAdjointTest(_ op: OpaquePointer?, _ seed: UInt64, _ mismatch:
 @_cdecl("ik_linop_destroy")
 public func ikLinopDestroy(_ op: OpaquePointer?) {
     releaseHandle(op, as: LinearOperator.self)
+}
+
+// MARK: Experimental checks and norm bounds
+
+@_cdecl("ik_linop_normal_test")
+public func ikLinopNormalTest(_ op: OpaquePointer?, _ rho: Double, _ seed: UInt64,
+                              _ mismatch: UnsafeMutablePointer<Double>?) -> Int32 {
+    apiCall {
+        let a = try operatorFrom(op)
+        let out = try requireOutput(mismatch, "mismatch")
+        out.pointee = try a.normalSolveMismatch(rho: rho, seed: seed)
+    }
+}
+
+@_cdecl("ik_linop_norm_bound")
+public func ikLinopNormBound(_ op: OpaquePointer?, _ bound: UnsafeMutablePointer<Double>?) -> Int32 {
+    apiCall {
+        let a = try operatorFrom(op)
+        let out = try requireOutput(bound, "bound")
+        out.pointee = try a.normUpperBound()
+    }
+}
+
+@_cdecl("ik_linop_set_norm_bound")
+public func ikLinopSetNormBound(_ op: OpaquePointer?, _ bound: Double) -> Int32 {
+    apiCall { try operatorFrom(op).setNormUpperBound(bound) }
 }

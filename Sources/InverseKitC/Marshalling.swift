@@ -123,6 +123,51 @@ func readReals(_ view: ArrayView) throws -> AlignedBuffer<Double> {
     return values
 }
 
+// MARK: Array maps
+
+/// The body of every call that reads one array and writes another (apply, prox, gradient): checks
+/// both against the shapes and dtypes expected, makes contiguous views, and runs `body` on them.
+/// The output is written straight into the caller's buffer only when it cannot overlap the input
+/// and nothing can fail after writing starts (`canFailMidway` false); otherwise through a private
+/// buffer, copied out on success, so that an error leaves the output untouched.
+func mapArray(canFailMidway: Bool, _ a: UnsafePointer<ik_array>?, _ aName: String, _ aShape: [Int], _ aType: ScalarType,
+              _ b: UnsafePointer<ik_array>?, _ bName: String, _ bShape: [Int], _ bType: ScalarType,
+              _ body: (UnsafeRawPointer, UnsafeMutableRawPointer) throws -> Void) throws {
+    let av = try ArrayView(a, name: aName)
+    let bv = try ArrayView(b, name: bName)
+    try av.require(shape: aShape)
+    try bv.require(shape: bShape)
+    try requireType(av, aType)
+    try requireType(bv, bType)
+    try bv.requireNonOverlapping()
+    let input = try ContiguousRaw(av, direct: true, load: true)
+    let output = try ContiguousRaw(bv, direct: !bv.overlaps(av) && !canFailMidway, load: false)
+    try body(UnsafeRawPointer(input.pointer), output.pointer)
+    output.writeBack()
+}
+
+/// Reads one array of the expected shape and dtype, contiguously, for `body` (a value).
+func readArray<R>(_ a: UnsafePointer<ik_array>?, _ name: String, _ shape: [Int], _ type: ScalarType,
+                  _ body: (UnsafeRawPointer) throws -> R) throws -> R {
+    let view = try ArrayView(a, name: name)
+    try view.require(shape: shape)
+    try requireType(view, type)
+    let input = try ContiguousRaw(view, direct: true, load: true)
+    return try body(UnsafeRawPointer(input.pointer))
+}
+
+func requireType(_ view: ArrayView, _ type: ScalarType) throws {
+    guard view.type == type else {
+        throw CAPIError(IK_ERR_UNSUPPORTED_DTYPE, "Invalid \(view.name): expected dtype \(type), got \(view.type)")
+    }
+}
+
+/// A required output scalar.
+func requireOutput<T>(_ pointer: UnsafeMutablePointer<T>?, _ name: String) throws -> UnsafeMutablePointer<T> {
+    guard let pointer else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid \(name): NULL") }
+    return pointer
+}
+
 // MARK: Versioned structs
 
 /// A versioned struct's `struct_size` must be this library's: "Invalid options: struct_size 12 is

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define IK_EXPERIMENTAL_API /* the dispatch library forwards the whole header */
 #include "inversekit.h"
 #include "forwarded_functions.h"
 

@@ -43,4 +43,34 @@
     X(ik_linop_norm) \
     X(ik_linop_adjoint_test) \
     X(ik_linop_destroy) \
+    X(ik_linop_normal_test) \
+    X(ik_linop_norm_bound) \
+    X(ik_linop_set_norm_bound) \
+    X(ik_functional_create_l1) \
+    X(ik_functional_create_squared_l2) \
+    X(ik_functional_create_group_l21) \
+    X(ik_functional_create_box) \
+    X(ik_functional_create_nonnegative) \
+    X(ik_functional_create_l2_ball) \
+    X(ik_functional_create_kl) \
+    X(ik_functional_create_least_squares) \
+    X(ik_functional_create_tikhonov) \
+    X(ik_functional_create_tv) \
+    X(ik_functional_create_scaled) \
+    X(ik_functional_create_translated) \
+    X(ik_functional_create_composed) \
+    X(ik_functional_create_separable_sum) \
+    X(ik_functional_capabilities) \
+    X(ik_functional_shape) \
+    X(ik_functional_constants) \
+    X(ik_functional_value) \
+    X(ik_functional_conjugate_value) \
+    X(ik_functional_dual_scale) \
+    X(ik_functional_gradient) \
+    X(ik_functional_prox) \
+    X(ik_functional_prox_conjugate) \
+    X(ik_functional_tv_info) \
+    X(ik_functional_check_report_init) \
+    X(ik_functional_check) \
+    X(ik_functional_destroy) \
 

@@ -171,3 +171,123 @@ IK_API int ik_linop_adjoint_test(const ik_linop* op, uint64_t seed, double* mism
 IK_API void ik_linop_destroy(ik_linop* op) {
     IK_FORWARD_VOID(ik_linop_destroy, op);
 }
+
+IK_API int ik_linop_normal_test(const ik_linop* op, double rho, uint64_t seed, double* mismatch) {
+    IK_FORWARD_INT(ik_linop_normal_test, op, rho, seed, mismatch);
+}
+
+IK_API int ik_linop_norm_bound(const ik_linop* op, double* bound) {
+    IK_FORWARD_INT(ik_linop_norm_bound, op, bound);
+}
+
+IK_API int ik_linop_set_norm_bound(const ik_linop* op, double bound) {
+    IK_FORWARD_INT(ik_linop_set_norm_bound, op, bound);
+}
+
+IK_API int ik_functional_create_l1(ik_functional** out, int32_t ndim, const int64_t* shape, ik_dtype dtype, const ik_array* weights) {
+    IK_FORWARD_INT(ik_functional_create_l1, out, ndim, shape, dtype, weights);
+}
+
+IK_API int ik_functional_create_squared_l2(ik_functional** out, int32_t ndim, const int64_t* shape, ik_dtype dtype) {
+    IK_FORWARD_INT(ik_functional_create_squared_l2, out, ndim, shape, dtype);
+}
+
+IK_API int ik_functional_create_group_l21(ik_functional** out, int32_t ndim, const int64_t* shape, ik_dtype dtype, int32_t axis) {
+    IK_FORWARD_INT(ik_functional_create_group_l21, out, ndim, shape, dtype, axis);
+}
+
+IK_API int ik_functional_create_box(ik_functional** out, int32_t ndim, const int64_t* shape, ik_dtype dtype, double lower, double upper) {
+    IK_FORWARD_INT(ik_functional_create_box, out, ndim, shape, dtype, lower, upper);
+}
+
+IK_API int ik_functional_create_nonnegative(ik_functional** out, int32_t ndim, const int64_t* shape, ik_dtype dtype) {
+    IK_FORWARD_INT(ik_functional_create_nonnegative, out, ndim, shape, dtype);
+}
+
+IK_API int ik_functional_create_l2_ball(ik_functional** out, const ik_array* centre, double radius) {
+    IK_FORWARD_INT(ik_functional_create_l2_ball, out, centre, radius);
+}
+
+IK_API int ik_functional_create_kl(ik_functional** out, const ik_array* counts, const ik_array* background) {
+    IK_FORWARD_INT(ik_functional_create_kl, out, counts, background);
+}
+
+IK_API int ik_functional_create_least_squares(ik_functional** out, const ik_linop* op, const ik_array* data, const ik_array* weights) {
+    IK_FORWARD_INT(ik_functional_create_least_squares, out, op, data, weights);
+}
+
+IK_API int ik_functional_create_tikhonov(ik_functional** out, const ik_linop* op) {
+    IK_FORWARD_INT(ik_functional_create_tikhonov, out, op);
+}
+
+IK_API int ik_functional_create_tv(ik_functional** out, int32_t ndim, const int64_t* shape, ik_dtype dtype, const ik_tv_options* options) {
+    IK_FORWARD_INT(ik_functional_create_tv, out, ndim, shape, dtype, options);
+}
+
+IK_API int ik_functional_create_scaled(ik_functional** out, const ik_functional* f, double scale) {
+    IK_FORWARD_INT(ik_functional_create_scaled, out, f, scale);
+}
+
+IK_API int ik_functional_create_translated(ik_functional** out, const ik_functional* f, const ik_array* offset) {
+    IK_FORWARD_INT(ik_functional_create_translated, out, f, offset);
+}
+
+IK_API int ik_functional_create_composed(ik_functional** out, const ik_functional* f, const ik_linop* op) {
+    IK_FORWARD_INT(ik_functional_create_composed, out, f, op);
+}
+
+IK_API int ik_functional_create_separable_sum(ik_functional** out, const ik_functional* const* terms, int32_t count) {
+    IK_FORWARD_INT(ik_functional_create_separable_sum, out, terms, count);
+}
+
+IK_API int ik_functional_capabilities(const ik_functional* f, uint32_t* capabilities) {
+    IK_FORWARD_INT(ik_functional_capabilities, f, capabilities);
+}
+
+IK_API int ik_functional_shape(const ik_functional* f, int64_t* shape, int32_t* ndim, ik_dtype* dtype) {
+    IK_FORWARD_INT(ik_functional_shape, f, shape, ndim, dtype);
+}
+
+IK_API int ik_functional_constants(const ik_functional* f, double* lipschitz, double* strong_convexity) {
+    IK_FORWARD_INT(ik_functional_constants, f, lipschitz, strong_convexity);
+}
+
+IK_API int ik_functional_value(ik_functional* f, const ik_array* x, double* value) {
+    IK_FORWARD_INT(ik_functional_value, f, x, value);
+}
+
+IK_API int ik_functional_conjugate_value(ik_functional* f, const ik_array* s, double* value) {
+    IK_FORWARD_INT(ik_functional_conjugate_value, f, s, value);
+}
+
+IK_API int ik_functional_dual_scale(ik_functional* f, const ik_array* s, double* scale) {
+    IK_FORWARD_INT(ik_functional_dual_scale, f, s, scale);
+}
+
+IK_API int ik_functional_gradient(ik_functional* f, const ik_array* x, ik_array* g) {
+    IK_FORWARD_INT(ik_functional_gradient, f, x, g);
+}
+
+IK_API int ik_functional_prox(ik_functional* f, const ik_array* v, double tau, ik_array* x) {
+    IK_FORWARD_INT(ik_functional_prox, f, v, tau, x);
+}
+
+IK_API int ik_functional_prox_conjugate(ik_functional* f, const ik_array* v, double sigma, ik_array* s) {
+    IK_FORWARD_INT(ik_functional_prox_conjugate, f, v, sigma, s);
+}
+
+IK_API int ik_functional_tv_info(const ik_functional* f, ik_tv_info* info) {
+    IK_FORWARD_INT(ik_functional_tv_info, f, info);
+}
+
+IK_API void ik_functional_check_report_init(ik_functional_check_report* report) {
+    IK_FORWARD_VOID(ik_functional_check_report_init, report);
+}
+
+IK_API int ik_functional_check(ik_functional* f, uint64_t seed, double tau, ik_functional_check_report* report) {
+    IK_FORWARD_INT(ik_functional_check, f, seed, tau, report);
+}
+
+IK_API void ik_functional_destroy(ik_functional* f) {
+    IK_FORWARD_VOID(ik_functional_destroy, f);
+}

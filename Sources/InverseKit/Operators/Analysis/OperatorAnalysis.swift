@@ -19,3 +19,28 @@ extension LinearOperator {
         }
     }
 }
+
+/// The normal-solve check.
+extension LinearOperator {
+    /// ||(A^H A + rho I) x - b|| / ||b|| for x = solveNormal(rho, b) and a seeded random b: about
+    /// machine precision for a correct closed form.
+    public func normalSolveMismatch(rho: Double = 0.7, seed: UInt64 = 0) throws -> Double {
+        guard hasNormalSolve else {
+            throw InverseKitError(.invalidArgument, "Invalid operator: \(name) has no closed-form (A^H A + rho I)^-1")
+        }
+        var rng = SplitMix64(seed: seed)
+        let reals = inputCount * inputType.components
+        return try withScratch(bytes: inputBytes * 3 + outputBytes) { base in
+            let b = base, x = base + inputBytes, check = base + 2 * inputBytes, image = base + 3 * inputBytes
+            RealView.fillRandom(b, reals: reals, precision: precision, &rng)
+            try solveNormal(rho: rho, b, into: x)
+            try apply(x, into: image)
+            try applyAdjoint(image, into: check)
+            // check = A^H A x + rho x - b.
+            Reals.combine(precision, 1, check, rho, x, into: check, reals)
+            Reals.combine(precision, 1, check, -1, b, into: check, reals)
+            let residual = Reals.dot(precision, check, check, reals).squareRoot()
+            return residual / max(Reals.dot(precision, b, b, reals).squareRoot(), .leastNormalMagnitude)
+        }
+    }
+}

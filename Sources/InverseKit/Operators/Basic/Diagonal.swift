@@ -4,6 +4,8 @@ public final class DiagonalOperator: LinearOperator {
     /// d in the operator's precision, interleaved when complex.
     private let values: AlignedBuffer<UInt8>
     public let diagonalType: ScalarType
+    /// max_i |d_i|, the operator's norm.
+    private let largestModulus: Double
 
     /// `diagonal`: `count * diagonalType.components` reals (Double), row-major over `shape`.
     public init(shape: [Int], diagonal: UnsafeBufferPointer<Double>, diagonalType: ScalarType,
@@ -18,6 +20,14 @@ public final class DiagonalOperator: LinearOperator {
         }
         try requireFinite(diagonal, "diagonal", components: kind.components)
         values = try AlignedBuffer(reals: diagonal, precision: dataType.precision)
+        var largest = 0.0
+        for i in 0..<count {
+            let m = kind.isComplex ? (diagonal[2 * i] * diagonal[2 * i] + diagonal[2 * i + 1] * diagonal[2 * i + 1]).squareRoot()
+                                   : diagonal[i].magnitude
+            largest = max(largest, m)
+        }
+        // Rounded to the working precision the entries can grow by half a unit.
+        largestModulus = largest * (1 + 2 * dataType.precision.unitRoundoff)
         self.diagonalType = kind
         try super.init(inputShape: shape, outputShape: shape, inputType: dataType, outputType: dataType)
     }
@@ -45,6 +55,7 @@ public final class DiagonalOperator: LinearOperator {
     }
 
     override public var name: String { "diagonal" }
+    override public var analyticNormBound: Double? { largestModulus }
 
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
         multiply(x, y, conjugate: false)
