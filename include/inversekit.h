@@ -576,14 +576,14 @@ IK_API int ik_linop_set_norm_bound(const ik_linop* op, double bound);
 typedef struct ik_functional ik_functional;
 
 typedef enum ik_functional_capability {
-    IK_FUNCTIONAL_VALUE = 1 << 0,           /* ik_functional_value */
-    IK_FUNCTIONAL_GRADIENT = 1 << 1,        /* ik_functional_gradient */
-    IK_FUNCTIONAL_PROX = 1 << 2,            /* ik_functional_prox */
-    IK_FUNCTIONAL_PROX_CONJUGATE = 1 << 3,  /* ik_functional_prox_conjugate */
-    IK_FUNCTIONAL_CONJUGATE_VALUE = 1 << 4, /* ik_functional_conjugate_value and _dual_scale */
-    IK_FUNCTIONAL_LIPSCHITZ = 1 << 5,       /* a Lipschitz constant of the gradient is known */
-    IK_FUNCTIONAL_STRONGLY_CONVEX = 1 << 6, /* a strong-convexity modulus > 0 is known */
-    IK_FUNCTIONAL_STATEFUL = 1 << 7         /* one call at a time (see above) */
+    IK_FUNCTIONAL_VALUE = 1,            /* ik_functional_value */
+    IK_FUNCTIONAL_GRADIENT = 2,         /* ik_functional_gradient */
+    IK_FUNCTIONAL_PROX = 4,             /* ik_functional_prox */
+    IK_FUNCTIONAL_PROX_CONJUGATE = 8,   /* ik_functional_prox_conjugate */
+    IK_FUNCTIONAL_CONJUGATE_VALUE = 16, /* ik_functional_conjugate_value and _dual_scale */
+    IK_FUNCTIONAL_LIPSCHITZ = 32,       /* a Lipschitz constant of the gradient is known */
+    IK_FUNCTIONAL_STRONGLY_CONVEX = 64, /* a strong-convexity modulus > 0 is known */
+    IK_FUNCTIONAL_STATEFUL = 128        /* one call at a time (see above) */
 } ik_functional_capability;
 
 /* f(x) = sum_i w_i |x_i| (modulus for complex data): soft thresholding keeps phases. weights: NULL

@@ -37,6 +37,14 @@ IK_FBP_SHEPP_LOGAN = 1
 IK_FBP_COSINE = 2
 IK_FBP_HANN = 3
 IK_FBP_HAMMING = 4
+IK_FUNCTIONAL_VALUE = 1
+IK_FUNCTIONAL_GRADIENT = 2
+IK_FUNCTIONAL_PROX = 4
+IK_FUNCTIONAL_PROX_CONJUGATE = 8
+IK_FUNCTIONAL_CONJUGATE_VALUE = 16
+IK_FUNCTIONAL_LIPSCHITZ = 32
+IK_FUNCTIONAL_STRONGLY_CONVEX = 64
+IK_FUNCTIONAL_STATEFUL = 128
 
 
 class IkDevice(ctypes.Structure):
@@ -85,6 +93,16 @@ class IkTVInfo(ctypes.Structure):
         ("gap", c_double),
         ("relative_gap", c_double),
         ("threads", c_int32),
+    ]
+
+
+class IkFunctionalCheckReport(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("moreau", c_double),
+        ("prox_optimality", c_double),
+        ("fenchel_young", c_double),
+        ("gradient", c_double),
     ]
 
 
@@ -162,6 +180,40 @@ FUNCTIONS = [
     ("ik_linop_norm", c_int, [c_void_p, c_uint64, c_double, c_int64, POINTER(c_double)], True),
     ("ik_linop_adjoint_test", c_int, [c_void_p, c_uint64, POINTER(c_double)], True),
     ("ik_linop_destroy", None, [c_void_p], False),
+    # The experimental tier (IK_EXPERIMENTAL_API).
+    ("ik_linop_normal_test", c_int, [c_void_p, c_double, c_uint64, POINTER(c_double)], True),
+    ("ik_linop_norm_bound", c_int, [c_void_p, POINTER(c_double)], True),
+    ("ik_linop_set_norm_bound", c_int, [c_void_p, c_double], True),
+    ("ik_functional_create_l1", c_int, [POINTER(c_void_p), c_int32, POINTER(c_int64), IkDtype, POINTER(IkArray)], True),
+    ("ik_functional_create_squared_l2", c_int, [POINTER(c_void_p), c_int32, POINTER(c_int64), IkDtype], True),
+    ("ik_functional_create_group_l21", c_int, [POINTER(c_void_p), c_int32, POINTER(c_int64), IkDtype, c_int32], True),
+    ("ik_functional_create_box", c_int, [POINTER(c_void_p), c_int32, POINTER(c_int64), IkDtype, c_double, c_double],
+     True),
+    ("ik_functional_create_nonnegative", c_int, [POINTER(c_void_p), c_int32, POINTER(c_int64), IkDtype], True),
+    ("ik_functional_create_l2_ball", c_int, [POINTER(c_void_p), POINTER(IkArray), c_double], True),
+    ("ik_functional_create_kl", c_int, [POINTER(c_void_p), POINTER(IkArray), POINTER(IkArray)], True),
+    ("ik_functional_create_least_squares", c_int, [POINTER(c_void_p), c_void_p, POINTER(IkArray), POINTER(IkArray)],
+     True),
+    ("ik_functional_create_tikhonov", c_int, [POINTER(c_void_p), c_void_p], True),
+    ("ik_functional_create_tv", c_int, [POINTER(c_void_p), c_int32, POINTER(c_int64), IkDtype, POINTER(IkTVOptions)],
+     True),
+    ("ik_functional_create_scaled", c_int, [POINTER(c_void_p), c_void_p, c_double], True),
+    ("ik_functional_create_translated", c_int, [POINTER(c_void_p), c_void_p, POINTER(IkArray)], True),
+    ("ik_functional_create_composed", c_int, [POINTER(c_void_p), c_void_p, c_void_p], True),
+    ("ik_functional_create_separable_sum", c_int, [POINTER(c_void_p), POINTER(c_void_p), c_int32], True),
+    ("ik_functional_capabilities", c_int, [c_void_p, POINTER(c_uint32)], True),
+    ("ik_functional_shape", c_int, [c_void_p, POINTER(c_int64), POINTER(c_int32), POINTER(IkDtype)], True),
+    ("ik_functional_constants", c_int, [c_void_p, POINTER(c_double), POINTER(c_double)], True),
+    ("ik_functional_value", c_int, [c_void_p, POINTER(IkArray), POINTER(c_double)], True),
+    ("ik_functional_conjugate_value", c_int, [c_void_p, POINTER(IkArray), POINTER(c_double)], True),
+    ("ik_functional_dual_scale", c_int, [c_void_p, POINTER(IkArray), POINTER(c_double)], True),
+    ("ik_functional_gradient", c_int, [c_void_p, POINTER(IkArray), POINTER(IkArray)], True),
+    ("ik_functional_prox", c_int, [c_void_p, POINTER(IkArray), c_double, POINTER(IkArray)], True),
+    ("ik_functional_prox_conjugate", c_int, [c_void_p, POINTER(IkArray), c_double, POINTER(IkArray)], True),
+    ("ik_functional_tv_info", c_int, [c_void_p, POINTER(IkTVInfo)], True),
+    ("ik_functional_check_report_init", None, [POINTER(IkFunctionalCheckReport)], False),
+    ("ik_functional_check", c_int, [c_void_p, c_uint64, c_double, POINTER(IkFunctionalCheckReport)], True),
+    ("ik_functional_destroy", None, [c_void_p], False),
 ]
 
 for _name, _restype, _argtypes, _status in FUNCTIONS:
