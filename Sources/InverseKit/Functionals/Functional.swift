@@ -65,6 +65,8 @@ open class Functional: CustomStringConvertible {
     open var gradientLipschitz: Double { .infinity }
     /// The strong-convexity modulus (0 unless `.stronglyConvex`).
     open var strongConvexity: Double { 0 }
+    /// Whether f is a quadratic (plus a constant): conjugate gradients minimise sums of these.
+    open var isQuadratic: Bool { false }
 
     public var description: String { "\(name): \(shape) \(type)" }
 

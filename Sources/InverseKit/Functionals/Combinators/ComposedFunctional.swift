@@ -34,6 +34,7 @@ public final class ComposedFunctional: Functional {
         base.capabilities.intersection([.value, .gradient, .lipschitz]).union(.stateful)
     }
     override public var gradientLipschitz: Double { lipschitz }
+    override public var isQuadratic: Bool { base.isQuadratic }
 
     override public func evaluate(_ x: UnsafeRawPointer) throws -> Double {
         let z = UnsafeMutableRawPointer(image.pointer)

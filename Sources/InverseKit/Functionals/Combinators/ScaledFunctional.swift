@@ -21,6 +21,7 @@ public final class ScaledFunctional: Functional {
     override public var capabilities: FunctionalCapabilities { base.capabilities }
     override public var gradientLipschitz: Double { scale * base.gradientLipschitz }
     override public var strongConvexity: Double { scale * base.strongConvexity }
+    override public var isQuadratic: Bool { base.isQuadratic }
 
     // The base does its own one-call-at-a-time check; this object holds no state of its own.
     override public func evaluate(_ x: UnsafeRawPointer) throws -> Double {

@@ -34,6 +34,7 @@ public final class SeparableSum: Functional {
     }
     override public var gradientLipschitz: Double { terms.map(\.gradientLipschitz).max() ?? .infinity }
     override public var strongConvexity: Double { terms.map(\.strongConvexity).min() ?? 0 }
+    override public var isQuadratic: Bool { terms.allSatisfy(\.isQuadratic) }
 
     override public func evaluate(_ x: UnsafeRawPointer) throws -> Double {
         var total = 0.0

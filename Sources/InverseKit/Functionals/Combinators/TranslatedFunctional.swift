@@ -30,6 +30,7 @@ public final class TranslatedFunctional: Functional {
     override public var capabilities: FunctionalCapabilities { base.capabilities.union(.stateful) }
     override public var gradientLipschitz: Double { base.gradientLipschitz }
     override public var strongConvexity: Double { base.strongConvexity }
+    override public var isQuadratic: Bool { base.isQuadratic }
 
     private var b: UnsafeRawPointer { UnsafeRawPointer(offset.pointer) }
 

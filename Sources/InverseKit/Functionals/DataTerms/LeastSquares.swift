@@ -81,6 +81,7 @@ public final class LeastSquares: Functional {
         [.value, .gradient, .prox, .proxConjugate, .lipschitz, .stateful]
     }
     override public var gradientLipschitz: Double { lipschitz }
+    override public var isQuadratic: Bool { true }
 
     /// Whether the prox is solved in closed form (else by conjugate gradients).
     public var hasClosedFormProx: Bool { weights == nil && forwardModel.hasNormalSolve }

@@ -13,6 +13,7 @@ public final class SquaredL2Norm: Functional {
     }
     override public var gradientLipschitz: Double { 1 }
     override public var strongConvexity: Double { 1 }
+    override public var isQuadratic: Bool { true }
 
     override public func evaluate(_ x: UnsafeRawPointer) throws -> Double {
         0.5 * Reals.dot(precision, x, x, realCount)

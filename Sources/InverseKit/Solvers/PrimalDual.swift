@@ -1,0 +1,149 @@
+/// The primal-dual hybrid gradient method of Chambolle and Pock for
+///     min_x sum_i F_i(K_i x) + G(x),
+/// with every F_i reached through the prox of its conjugate and G through its prox:
+///     y_i <- prox_{sigma F_i*}(y_i + sigma K_i xbar)
+///     x+  <- prox_{tau G}(x - tau sum_i K_i^H y_i),   xbar <- x+ + theta (x+ - x).
+/// It converges for tau sigma ||K||^2 < 1, K the stacked operator; ||K|| comes from the operators'
+/// cached upper bounds (`normUpperBound`). By default tau = sigma = 0.99 / ||K||; the ratio
+/// sigma / tau matters (on TV denoising tau = 0.05 converged eight times faster than the
+/// default), so it can be set. When G is mu-strongly convex the accelerated variant (Chambolle and Pock's algorithm 2) updates
+/// theta = 1 / sqrt(1 + 2 mu tau), tau <- theta tau, sigma <- sigma / theta each iteration.
+///
+/// Every check evaluates P at the iterate and the certificate D at the dual iterate
+/// (`CompositeObjective.dual`); the run stops at the requested relative gap, or, where no
+/// certificate exists, on relative change. Work vectors are allocated once, before the first
+/// iteration; the loop allocates nothing.
+public enum PrimalDual {
+    public struct Steps: Sendable {
+        /// tau and sigma; nil picks 0.99 / ||K|| (or completes the one given).
+        public var primal: Double? = nil
+        public var dual: Double? = nil
+        /// The over-relaxation theta in [0, 1] (1 by default).
+        public var relaxation: Double = 1
+        /// Use the accelerated schedule when G is strongly convex. Off by default: on TV
+        /// denoising it reached a relative gap of 1e-9 more slowly than constant steps (its steps
+        /// drift towards tiny tau and huge sigma, where the gap falls slowly).
+        public var accelerate: Bool = false
+        public init() {}
+    }
+
+    /// Solves from x (read when options.warmStart, else zero) and writes the answer into x: the
+    /// checked iterate with the lowest P. `dual` (optional, one buffer per term, each its
+    /// functional's argument size) supplies a starting dual point and receives the final one.
+    public static func solve(_ objective: CompositeObjective, x: UnsafeMutableRawPointer, duals: [UnsafeMutableRawPointer]? = nil,
+                             steps: Steps = Steps(), options: SolverOptions = SolverOptions(),
+                             callback: SolverCallback? = nil) throws -> SolverInfo {
+        let terms = objective.terms
+        guard !terms.isEmpty else {
+            throw InverseKitError(.invalidArgument, "Invalid terms: the primal-dual method needs at least one term F_i(K_i x)")
+        }
+        for (i, term) in terms.enumerated() where !term.functional.capabilities.contains(.proxConjugate) {
+            throw InverseKitError(.invalidArgument, "Invalid terms[\(i)]: \(term.functional.name) has no conjugate prox")
+        }
+        if let g = objective.g, !g.capabilities.contains(.prox) {
+            throw InverseKitError(.invalidArgument, "Invalid g: \(g.name) has no prox")
+        }
+        if let duals, duals.count != terms.count {
+            throw InverseKitError(.invalidArgument, "Invalid duals: expected \(terms.count) dual buffers, got \(duals.count)")
+        }
+        guard steps.relaxation >= 0, steps.relaxation <= 1 else {
+            throw InverseKitError(.invalidArgument, "Invalid relaxation: expected a value in [0, 1], got \(steps.relaxation)")
+        }
+        let norm = try objective.stackedNormBound()
+        var (tau, sigma) = try chooseSteps(steps, norm: norm)
+        let monitor = try SolverMonitor(objective: objective, options: options, callback: callback)
+        let precision = objective.precision, n = objective.realCount, bytes = objective.bytes
+
+        // x (current), previous x, xbar, and an accumulator for sum K_i^H y_i and one adjoint.
+        let work = try WorkVectors(count: 4, bytes: bytes)
+        let current = work[0], previous = work[1], xbar = work[2], sum = work[3]
+        let termWork = try terms.map { try WorkVectors(count: 2, bytes: $0.functional.bytes) }
+        let y = termWork.map { $0[0] }, image = termWork.map { $0[1] }
+        let adjointBuffer = try WorkVectors(count: 1, bytes: bytes)
+        if options.warmStart {
+            guard Reals.allFinite(precision, x, n) else {
+                throw InverseKitError(.notFinite, "Invalid x: the warm start is not finite")
+            }
+            current.copyMemory(from: x, byteCount: bytes)
+        }
+        if let duals {
+            for i in terms.indices { y[i].copyMemory(from: duals[i], byteCount: terms[i].functional.bytes) }
+        }
+        xbar.copyMemory(from: current, byteCount: bytes)
+        let mu = objective.g?.strongConvexity ?? 0
+        var theta = steps.relaxation
+        var reason = StopReason.maxIterations
+        var done = 0
+
+        for k in 1...options.maxIterations {
+            // Dual steps.
+            for i in terms.indices {
+                try objective.image(i, xbar, into: image[i])
+                Reals.combine(precision, 1, y[i], sigma, image[i], into: image[i], terms[i].functional.realCount)
+                try terms[i].functional.proxConjugate(image[i], step: sigma, into: y[i])
+            }
+            // Primal step.
+            previous.copyMemory(from: current, byteCount: bytes)
+            sum.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+            for i in terms.indices {
+                try objective.adjointImage(i, y[i], into: adjointBuffer[0])
+                Reals.combine(precision, 1, sum, 1, adjointBuffer[0], into: sum, n)
+            }
+            Reals.combine(precision, 1, previous, -tau, sum, into: current, n)
+            if let g = objective.g { try g.prox(current, step: tau, into: current) }
+            if steps.accelerate && mu > 0 {
+                theta = 1 / (1 + 2 * mu * tau).squareRoot()
+                tau *= theta
+                sigma /= theta
+            }
+            // xbar = x+ + theta (x+ - x).
+            Reals.combine(precision, 1 + theta, current, -theta, previous, into: xbar, n)
+            done = k
+            if k % options.checkInterval == 0 || k == options.maxIterations {
+                let change = relativeChange(precision, current, previous, n)
+                if let stop = try monitor.check(iteration: k, x: current, duals: y.map { UnsafeRawPointer($0) },
+                                                change: change) {
+                    reason = stop
+                    break
+                }
+            }
+        }
+        x.copyMemory(from: monitor.bestIterate, byteCount: bytes)
+        if let duals {
+            for i in terms.indices { duals[i].copyMemory(from: y[i], byteCount: terms[i].functional.bytes) }
+        }
+        var info = monitor.finish(reason, iterations: done)
+        info.primalStep = tau
+        info.dualStep = sigma
+        return info
+    }
+
+    /// tau, sigma with tau sigma ||K||^2 < 1.
+    static func chooseSteps(_ steps: Steps, norm: Double) throws -> (Double, Double) {
+        for (name, value) in [("primal step", steps.primal), ("dual step", steps.dual)] {
+            if let value, !(value.isFinite && value > 0) {
+                throw InverseKitError(.invalidArgument, "Invalid \(name): expected a finite value > 0, got \(value)")
+            }
+        }
+        let bound = 1 / max(norm * norm, .leastNormalMagnitude)
+        switch (steps.primal, steps.dual) {
+        case let (tau?, sigma?):
+            guard tau * sigma < bound else {
+                throw InverseKitError(.invalidArgument,
+                                      "Invalid steps: tau sigma = \(tau * sigma) must be below 1 / ||K||^2 = \(bound) for convergence")
+            }
+            return (tau, sigma)
+        case let (tau?, nil): return (tau, 0.99 * bound / tau)
+        case let (nil, sigma?): return (0.99 * bound / sigma, sigma)
+        case (nil, nil):
+            let step = 0.99 / max(norm, .leastNormalMagnitude)
+            return (step, step)
+        }
+    }
+}
+
+/// ||a - b|| / max(||a||, tiny).
+func relativeChange(_ precision: ScalarType.Precision, _ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Double {
+    let d = Reals.squaredDistance(precision, a, b, n).squareRoot()
+    return d / max(Reals.dot(precision, a, a, n).squareRoot(), .leastNormalMagnitude)
+}

@@ -1,0 +1,153 @@
+import InverseKit
+import XCTest
+
+/// The solvers against independent optima, with certificates that bound the true suboptimality.
+final class SolverTests: XCTestCase {
+    private func noisy(_ n: Int, seed: UInt64) -> [Double] {
+        var state = seed
+        return (0..<n).map { i in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let noise = Double(state >> 11) / Double(1 << 53) - 0.5
+            return (i % 7 < 3 ? 1.0 : 0.0) + 0.3 * noise
+        }
+    }
+
+    /// TV denoising as a PDHG problem (ROF dual: data term in G) against the TV solver's optimum.
+    func testPrimalDualMatchesTheTVDenoiser() throws {
+        let shape = [17, 14], n = 17 * 14, lambda = 0.15
+        let y = noisy(n, seed: 3)
+        var tv = TVOptions(lambda: lambda)
+        tv.tolerance = 1e-12
+        tv.maxIterations = 100_000
+        let reference = try TotalVariation.denoise(NDArray(shape: shape, storage: y), options: tv)
+        let pStar = reference.info.primal
+        let grad = try GradientOperator(shape: shape, type: .float64)
+        let l21 = try ScaledFunctional(GroupL21Norm(shape: grad.outputShape, type: .float64, axis: 0), scale: lambda)
+        let data = try TranslatedFunctional(SquaredL2Norm(shape: shape, type: .float64), offset: y)
+        let objective = try CompositeObjective(terms: [ObjectiveTerm(l21, grad)], g: data, shape: shape, type: .float64)
+        var options = SolverOptions()
+        options.tolerance = 1e-9
+        options.maxIterations = 20000
+        var x = [Double](repeating: 0, count: n)
+        let info = try x.withUnsafeMutableBytes { try PrimalDual.solve(objective, x: $0.baseAddress!, options: options) }
+        XCTAssertEqual(info.stopReason, .converged)
+        let p = try x.withUnsafeBytes { try objective.primal($0.baseAddress!) }
+        XCTAssertEqual(p, info.primal, accuracy: 1e-12)
+        XCTAssertLessThanOrEqual(p - pStar, info.gap + 1e-12 * pStar)   // the certificate bounds the error
+        XCTAssertLessThanOrEqual(info.relativeGap, 1e-9)
+        XCTAssertLessThanOrEqual((p - pStar) / pStar, 1e-9)
+        XCTAssertLessThanOrEqual(info.dual, pStar * (1 + 1e-12))
+        // The accelerated schedule (G is 1-strongly convex) reaches the same optimum.
+        var steps = PrimalDual.Steps()
+        steps.accelerate = true
+        steps.primal = 1
+        var xa = [Double](repeating: 0, count: n)
+        options.tolerance = 1e-6
+        let accelerated = try xa.withUnsafeMutableBytes { try PrimalDual.solve(objective, x: $0.baseAddress!, steps: steps, options: options) }
+        XCTAssertEqual(accelerated.stopReason, .converged)
+        XCTAssertLessThanOrEqual(accelerated.primal - pStar, accelerated.gap + 1e-12 * pStar)
+        XCTAssertLessThan(accelerated.primalStep, 1) // the schedule shrinks tau
+    }
+
+    /// The Lasso by FISTA and by PDHG: both certified, and each certificate bounds the distance to
+    /// the better of the two answers.
+    func testLassoByTwoSolvers() throws {
+        let m = 12, n = 20, lambda = 0.1
+        var state: UInt64 = 11
+        let entries: [Double] = (0..<(m * n)).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53) - 0.5
+        }
+        let a = try DenseMatrixOperator(rows: m, columns: n, entries: entries, type: .float64)
+        let y = (0..<m).map { sin(Double($0)) }
+        let data = try TranslatedFunctional(SquaredL2Norm(shape: [m], type: .float64), offset: y)
+        let l1 = try ScaledFunctional(L1Norm(shape: [n], type: .float64), scale: lambda)
+        let objective = try CompositeObjective(terms: [ObjectiveTerm(data, a)], g: l1, shape: [n], type: .float64)
+        var options = SolverOptions()
+        options.tolerance = 1e-10
+        options.maxIterations = 200_000
+        var xf = [Double](repeating: 0, count: n), xp = xf
+        let fista = try xf.withUnsafeMutableBytes { try ProximalGradient.solve(objective, x: $0.baseAddress!, options: options) }
+        let pdhg = try xp.withUnsafeMutableBytes { try PrimalDual.solve(objective, x: $0.baseAddress!, options: options) }
+        XCTAssertEqual(fista.stopReason, .converged)
+        XCTAssertEqual(pdhg.stopReason, .converged)
+        let best = min(fista.primal, pdhg.primal)
+        XCTAssertLessThanOrEqual(fista.primal - best, fista.gap)
+        XCTAssertLessThanOrEqual(pdhg.primal - best, pdhg.gap)
+        XCTAssertLessThanOrEqual(max(fista.dual, pdhg.dual), best * (1 + 1e-14))
+        for i in 0..<n { XCTAssertEqual(xf[i], xp[i], accuracy: 1e-4) }
+    }
+
+    /// Tikhonov by conjugate gradients against the closed-form normal solve.
+    func testConjugateGradientsMatchTheClosedForm() throws {
+        let shape = [9, 8], n = 72, mu = 0.3
+        let maskValues = (0..<n).map { $0 % 3 == 0 ? 0.0 : 1.0 }
+        let a = try DiagonalOperator(shape: shape, mask: maskValues, dataType: .float64)
+        let y = (0..<n).map { cos(Double($0)) * maskValues[$0] }
+        let data = try TranslatedFunctional(SquaredL2Norm(shape: shape, type: .float64), offset: y)
+        let ridge = try ScaledFunctional(SquaredL2Norm(shape: shape, type: .float64), scale: mu)
+        let objective = try CompositeObjective(terms: [ObjectiveTerm(data, a)], g: ridge, shape: shape, type: .float64)
+        var options = SolverOptions()
+        options.tolerance = 1e-14
+        options.checkInterval = 1
+        var x = [Double](repeating: 0, count: n)
+        let info = try x.withUnsafeMutableBytes { try ConjugateGradient.solve(objective, x: $0.baseAddress!, options: options) }
+        let aty = try a.applyAdjoint(y)
+        var exact = [Double](repeating: 0, count: n)
+        try aty.withUnsafeBytes { b in try exact.withUnsafeMutableBytes { try a.solveNormal(rho: mu, b.baseAddress!, into: $0.baseAddress!) } }
+        for i in 0..<n { XCTAssertEqual(x[i], exact[i], accuracy: 1e-12) }
+        XCTAssertTrue(info.gap.isFinite)
+        let pStar = try exact.withUnsafeBytes { try objective.primal($0.baseAddress!) }
+        XCTAssertLessThanOrEqual(info.primal - pStar, info.gap + 1e-15)
+    }
+
+    /// The callback sees every check, can stop the run, and a run stopped so returns its iterate.
+    func testCallbackStopsTheRun() throws {
+        let shape = [10, 10]
+        let y = noisy(100, seed: 5)
+        let grad = try GradientOperator(shape: shape, type: .float32)
+        let l21 = try ScaledFunctional(GroupL21Norm(shape: grad.outputShape, type: .float32, axis: 0), scale: 0.1)
+        let data = try TranslatedFunctional(SquaredL2Norm(shape: shape, type: .float32), offset: y)
+        let objective = try CompositeObjective(terms: [ObjectiveTerm(l21, grad)], g: data, shape: shape, type: .float32)
+        var seen: [Int] = []
+        var options = SolverOptions()
+        options.tolerance = 0
+        options.checkInterval = 5
+        var x = [Float](repeating: 0, count: 100)
+        let info = try x.withUnsafeMutableBytes { buffer in
+            try PrimalDual.solve(objective, x: buffer.baseAddress!, options: options) { progress in
+                seen.append(progress.iteration)
+                return progress.iteration < 20
+            }
+        }
+        XCTAssertEqual(seen, [5, 10, 15, 20])
+        XCTAssertEqual(info.stopReason, .callback)
+        XCTAssertEqual(info.iterations, 20)
+        XCTAssertTrue(x.contains { $0 != 0 })
+        struct Failure: Error {}
+        XCTAssertThrowsError(try x.withUnsafeMutableBytes { buffer in
+            try PrimalDual.solve(objective, x: buffer.baseAddress!, options: options) { _ in throw Failure() }
+        })
+    }
+
+    func testBadSettings() throws {
+        let shape = [6, 6]
+        let grad = try GradientOperator(shape: shape, type: .float64)
+        let l21 = try GroupL21Norm(shape: grad.outputShape, type: .float64, axis: 0)
+        let data = try TranslatedFunctional(SquaredL2Norm(shape: shape, type: .float64), offset: [Double](repeating: 1, count: 36))
+        let objective = try CompositeObjective(terms: [ObjectiveTerm(l21, grad)], g: data, shape: shape, type: .float64)
+        var x = [Double](repeating: 0, count: 36)
+        var steps = PrimalDual.Steps()
+        steps.primal = 1
+        steps.dual = 1 // tau sigma ||grad||^2 = 8 > 1
+        XCTAssertThrowsError(try x.withUnsafeMutableBytes { try PrimalDual.solve(objective, x: $0.baseAddress!, steps: steps) }) {
+            XCTAssertTrue("\($0)".contains("below 1 / ||K||^2"), "\($0)")
+        }
+        XCTAssertThrowsError(try CompositeObjective(terms: [ObjectiveTerm(l21, nil)], g: nil, shape: shape, type: .float64))
+        // l1 has no gradient: FISTA refuses it as a smooth term.
+        let l1 = try L1Norm(shape: shape, type: .float64)
+        let lasso = try CompositeObjective(terms: [ObjectiveTerm(l1)], g: nil, shape: shape, type: .float64)
+        XCTAssertThrowsError(try x.withUnsafeMutableBytes { try ProximalGradient.solve(lasso, x: $0.baseAddress!) })
+        XCTAssertThrowsError(try x.withUnsafeMutableBytes { try ConjugateGradient.solve(lasso, x: $0.baseAddress!) })
+    }
+}
