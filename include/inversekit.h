@@ -703,6 +703,119 @@ IK_API int ik_functional_check(ik_functional* f, uint64_t seed, double tau, ik_f
 /* Releases the handle. NULL is a no-op. */
 IK_API void ik_functional_destroy(ik_functional* f);
 
+/* ---- Solvers -------------------------------------------------------------------------------------
+ * ik_solve minimises
+ *     P(x) = sum_i F_i(K_i x) + G(x)
+ * over x, for functionals F_i (each reached through an operator K_i, NULL for the identity) and an
+ * optional G, with one of three methods:
+ *   IK_SOLVER_PRIMAL_DUAL         Chambolle-Pock: needs the conjugate prox of every F_i and the prox
+ *                                 of G; steps tau sigma ||K||^2 < 1 from the operators' norm bounds
+ *                                 (ik_linop_norm_bound), default tau = sigma = 0.99 / ||K||;
+ *                                 over-relaxation; the accelerated schedule when G is strongly convex.
+ *   IK_SOLVER_PROXIMAL_GRADIENT   FISTA: needs the gradient of every F_i and the prox of G; step
+ *                                 1 / L from the terms' Lipschitz constants, or backtracking;
+ *                                 adaptive restart; options.ista runs plain ISTA.
+ *   IK_SOLVER_CONJUGATE_GRADIENT  for quadratic objectives (least squares, Tikhonov, squared norms
+ *                                 and their scaled, translated, composed forms).
+ *
+ * Certificate. At every check the solver evaluates P at its iterate and a lower bound D <= min P
+ * from a dual point (the dual iterate, or the terms' gradients): D(y) = -sum_i F_i*(y_i) -
+ * G*(-sum_i K_i^H y_i), with y made feasible first by the functionals' dual scales (an l1 or TV
+ * ball, the Kullback-Leibler domain, the Lasso scaling). Where G* stays infinite (no G, or G the
+ * constraint x >= 0), options.solution_radius R, if the caller knows ||x*||_2 <= R for a minimiser,
+ * bounds G's part over that ball instead. CG uses ||grad P||^2 / (2 mu) with mu the strong
+ * convexity of the terms applied to x directly. info->gap = P(x) - (best D) then bounds
+ * P(x) - min P (in float32 too: a rounding allowance is added); info->relative_gap = gap / D. The
+ * run stops when relative_gap <= tolerance, or, while no certificate exists (gap infinite), when
+ * ||x_k - x_{k-1}|| <= change_tolerance ||x_k||, or at max_iterations, or when the callback says so.
+ * The x returned is the checked iterate with the lowest P. Identical inputs and thread counts give
+ * identical results. Work space is allocated once per call; the iterations allocate nothing.
+ * A NaN or infinity in an iterate ends the run with IK_ERR_NOT_FINITE (x untouched). */
+
+typedef enum ik_solver_method {
+    IK_SOLVER_PRIMAL_DUAL = 0,
+    IK_SOLVER_PROXIMAL_GRADIENT = 1,
+    IK_SOLVER_CONJUGATE_GRADIENT = 2
+} ik_solver_method;
+
+typedef enum ik_stop_reason {
+    IK_STOP_CONVERGED = 0,       /* relative_gap <= tolerance: certified */
+    IK_STOP_MAX_ITERATIONS = 1,
+    IK_STOP_RELATIVE_CHANGE = 2, /* no certificate; the iterate stopped moving */
+    IK_STOP_CALLBACK = 3         /* the callback returned 1 */
+} ik_stop_reason;
+
+/* What the callback sees at each check. x is the current iterate (x's shape and dtype,
+ * contiguous), valid only during the call. */
+typedef struct ik_solver_progress {
+    uint32_t struct_size; /* sizeof(ik_solver_progress) */
+    int64_t iteration;
+    double primal;        /* P at the current iterate */
+    double dual;          /* the best lower bound so far (-INFINITY when none) */
+    double gap;           /* best primal - best dual (+INFINITY when no certificate) */
+    double relative_gap;
+    double seconds;       /* since the call started */
+    const ik_array* x;
+} ik_solver_progress;
+
+/* Returns 0 to continue, 1 to stop the run cleanly (it then returns its best iterate with
+ * IK_STOP_CALLBACK), anything else to fail it with IK_ERR_CALLBACK (x untouched). */
+typedef int (*ik_solver_callback)(void* user_data, const ik_solver_progress* progress);
+
+typedef struct ik_solver_options {
+    uint32_t struct_size;     /* sizeof(ik_solver_options); set by ik_solver_options_init */
+    int32_t method;           /* ik_solver_method; default IK_SOLVER_PRIMAL_DUAL */
+    double tolerance;         /* relative gap to stop at, finite, >= 0 (0: run max_iterations); 1e-4 */
+    double change_tolerance;  /* relative change to stop at without a certificate, >= 0; 1e-6 */
+    int64_t max_iterations;   /* >= 1; 1000 */
+    int32_t check_interval;   /* iterations between checks, >= 1; 10 */
+    int32_t warm_start;       /* nonzero: start from the x passed in (else from 0); 0 */
+    double primal_step;       /* tau (primal-dual) or the fixed step (proximal gradient); 0: automatic.
+                                 A step above the convergence bound is IK_ERR_INVALID_ARGUMENT. */
+    double dual_step;         /* sigma (primal-dual); 0: automatic */
+    double relaxation;        /* theta in [0, 1] (primal-dual); 1 */
+    int32_t accelerate;       /* primal-dual: the accelerated schedule when G is strongly convex; 0 */
+    int32_t ista;             /* proximal gradient: nonzero drops FISTA's momentum (ISTA); 0 */
+    int32_t backtracking;     /* proximal gradient: find the step by backtracking; 0 (forced when a
+                                 term has no Lipschitz constant) */
+    int32_t restart;          /* proximal gradient: adaptive restart; 1 */
+    double solution_radius;   /* R with ||x*||_2 <= R, for the certificate; 0 = unknown. The
+                                 caller's promise: a wrong R gives a wrong certificate. */
+    ik_solver_callback callback; /* NULL, or called at every check */
+    void* callback_data;      /* passed to the callback */
+} ik_solver_options;
+
+/* Fills *options with the defaults above. NULL is ignored. */
+IK_API void ik_solver_options_init(ik_solver_options* options);
+
+typedef struct ik_solver_info {
+    uint32_t struct_size; /* sizeof(ik_solver_info); set by ik_solver_info_init */
+    int32_t stop_reason;  /* ik_stop_reason */
+    int64_t iterations;
+    double primal;        /* P(x) of the returned x */
+    double dual;          /* the best lower bound on min P found (-INFINITY when none) */
+    double gap;           /* primal - dual >= P(x) - min P (+INFINITY without a certificate) */
+    double relative_gap;  /* gap / dual (+INFINITY when dual <= 0) */
+    double seconds;
+    double primal_step;   /* the last tau or step used */
+    double dual_step;     /* the last sigma used (primal-dual) */
+} ik_solver_info;
+
+/* Fills *info with zeros and sets struct_size. NULL is ignored. */
+IK_API void ik_solver_info_init(ik_solver_info* info);
+
+/* Minimises sum_i functionals[i](operators[i] x) + g(x). functionals: `count` (>= 0) handles;
+ * operators: NULL (all identities) or `count` entries, each NULL (identity) or an operator from x's
+ * shape and dtype to functionals[i]'s; g: NULL or a functional of x's shape and dtype. x: in/out,
+ * non-overlapping strides (read when options->warm_start). info: NULL or filled by
+ * ik_solver_info_init. The functionals are used from this call's thread only; a stateful one
+ * shared with another running call is refused. Errors: IK_ERR_NULL_POINTER, IK_ERR_SHAPE (shapes
+ * or dtypes that do not chain), IK_ERR_INVALID_ARGUMENT (a capability the method needs is
+ * missing, a step above its bound, a bad option), IK_ERR_STRUCT_VERSION, IK_ERR_NOT_FINITE,
+ * IK_ERR_CALLBACK, IK_ERR_OUT_OF_MEMORY; on error x and info are untouched. */
+IK_API int ik_solve(const ik_functional* const* functionals, const ik_linop* const* operators, int32_t count,
+                    const ik_functional* g, ik_array* x, const ik_solver_options* options, ik_solver_info* info);
+
 #endif /* IK_EXPERIMENTAL_API */
 
 #ifdef __cplusplus

@@ -111,6 +111,7 @@ func readReals(_ view: ArrayView) throws -> AlignedBuffer<Double> {
         if let base = view.base { values.pointer.initialize(from: base.assumingMemoryBound(to: Double.self), count: reals) }
     default:
         let copy = try ContiguousRaw(view, direct: true, load: true)
+        defer { withExtendedLifetime(copy) {} } // read through a raw pointer below
         switch view.type.precision {
         case .single:
             let p = UnsafeRawPointer(copy.pointer).assumingMemoryBound(to: Float.self)
@@ -142,7 +143,8 @@ func mapArray(canFailMidway: Bool, _ a: UnsafePointer<ik_array>?, _ aName: Strin
     try bv.requireNonOverlapping()
     let input = try ContiguousRaw(av, direct: true, load: true)
     let output = try ContiguousRaw(bv, direct: !bv.overlaps(av) && !canFailMidway, load: false)
-    try body(UnsafeRawPointer(input.pointer), output.pointer)
+    // The input's owner must outlive the body, which sees only its pointer.
+    try withExtendedLifetime(input) { try body(UnsafeRawPointer(input.pointer), output.pointer) }
     output.writeBack()
 }
 
@@ -153,7 +155,7 @@ func readArray<R>(_ a: UnsafePointer<ik_array>?, _ name: String, _ shape: [Int],
     try view.require(shape: shape)
     try requireType(view, type)
     let input = try ContiguousRaw(view, direct: true, load: true)
-    return try body(UnsafeRawPointer(input.pointer))
+    return try withExtendedLifetime(input) { try body(UnsafeRawPointer(input.pointer)) }
 }
 
 func requireType(_ view: ArrayView, _ type: ScalarType) throws {

@@ -37,10 +37,12 @@ public func ikTVProxCreate(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ndim:
         let typed: TVProxHandle.Typed
         if type == .float32 {
             let w = try parsed.weights.map { try ContiguousReal<Float>($0, direct: true, load: true) }
+            defer { withExtendedLifetime(w) {} } // copied by the prox, seen only as a buffer
             typed = .float32(try TVProx<Float>(shape: extents, options: parsed.options,
                                                weights: w.map { UnsafeBufferPointer($0.buffer) }))
         } else {
             let w = try parsed.weights.map { try ContiguousReal<Double>($0, direct: true, load: true) }
+            defer { withExtendedLifetime(w) {} } // copied by the prox, seen only as a buffer
             typed = .float64(try TVProx<Double>(shape: extents, options: parsed.options,
                                                 weights: w.map { UnsafeBufferPointer($0.buffer) }))
         }
@@ -74,6 +76,7 @@ private func apply<T: BinaryFloatingPoint>(_ prox: TVProx<T>, _ y: ArrayView, _ 
                                            _ lambda: Double) throws -> TVInfo {
     let ys = try ContiguousReal<T>(y, direct: true, load: true)
     let xs = try ContiguousReal<T>(x, direct: !x.overlaps(y), load: false)
+    defer { withExtendedLifetime(ys) {} } // the core sees only its buffer
     let info = try prox.apply(UnsafeBufferPointer(ys.buffer), lambda: lambda, output: xs.buffer)
     xs.writeBack()
     return info

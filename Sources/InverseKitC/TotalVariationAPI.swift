@@ -75,6 +75,7 @@ private func tvValue<T: BinaryFloatingPoint>(_: T.Type, _ x: ArrayView, _ w: Arr
                                              _ norm: TVNorm) throws -> Double {
     let xs = try ContiguousReal<T>(x, direct: true, load: true)
     let ws = try w.map { try ContiguousReal<T>($0, direct: true, load: true) }
+    defer { withExtendedLifetime((xs, ws)) {} } // the core sees only their buffers
     return try TotalVariation.value(UnsafeBufferPointer(xs.buffer), grid: grid, norm: norm,
                                     weights: ws.map { UnsafeBufferPointer($0.buffer) })
 }
@@ -182,6 +183,7 @@ private func denoise<T: BinaryFloatingPoint>(
     let qs = try dual.map { try ContiguousReal<T>($0, direct: true, load: warmStart) }
     let xDirect = !x.overlaps(y) && !(weights.map { x.overlaps($0) } ?? false)
     let xs = try ContiguousReal<T>(x, direct: xDirect, load: false)
+    defer { withExtendedLifetime((ys, ws)) {} } // the core sees only their buffers
     let info = try TotalVariation.denoise(UnsafeBufferPointer(ys.buffer), grid: grid,
                                           weights: ws.map { UnsafeBufferPointer($0.buffer) }, options: options,
                                           output: xs.buffer, dual: qs?.buffer, warmStart: warmStart)

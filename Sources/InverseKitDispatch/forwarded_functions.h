@@ -73,4 +73,7 @@
     X(ik_functional_check_report_init) \
     X(ik_functional_check) \
     X(ik_functional_destroy) \
+    X(ik_solver_options_init) \
+    X(ik_solver_info_init) \
+    X(ik_solve) \
 

@@ -291,3 +291,15 @@ IK_API int ik_functional_check(ik_functional* f, uint64_t seed, double tau, ik_f
 IK_API void ik_functional_destroy(ik_functional* f) {
     IK_FORWARD_VOID(ik_functional_destroy, f);
 }
+
+IK_API void ik_solver_options_init(ik_solver_options* options) {
+    IK_FORWARD_VOID(ik_solver_options_init, options);
+}
+
+IK_API void ik_solver_info_init(ik_solver_info* info) {
+    IK_FORWARD_VOID(ik_solver_info_init, info);
+}
+
+IK_API int ik_solve(const ik_functional* const* functionals, const ik_linop* const* operators, int32_t count, const ik_functional* g, ik_array* x, const ik_solver_options* options, ik_solver_info* info) {
+    IK_FORWARD_INT(ik_solve, functionals, operators, count, g, x, options, info);
+}

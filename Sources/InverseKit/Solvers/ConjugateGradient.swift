@@ -24,6 +24,8 @@ public enum ConjugateGradient {
         let trueGradient = work[6]
         let termWork = try objective.terms.map { try WorkVectors(count: 1, bytes: $0.functional.bytes) }
         let images = termWork.map { $0[0] }
+        // The loop reaches the buffers through raw pointers: keep their owners alive to the end.
+        defer { withExtendedLifetime((work, termWork)) {} }
 
         func gradient(_ v: UnsafeRawPointer, into out: UnsafeMutableRawPointer) throws {
             if let g = objective.g { try g.gradient(v, into: out) } else { out.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }

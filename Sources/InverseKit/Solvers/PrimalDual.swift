@@ -60,6 +60,8 @@ public enum PrimalDual {
         let termWork = try terms.map { try WorkVectors(count: 2, bytes: $0.functional.bytes) }
         let y = termWork.map { $0[0] }, image = termWork.map { $0[1] }
         let adjointBuffer = try WorkVectors(count: 1, bytes: bytes)
+        // The loop reaches the buffers through raw pointers: keep their owners alive to the end.
+        defer { withExtendedLifetime((work, termWork, adjointBuffer)) {} }
         if options.warmStart {
             guard Reals.allFinite(precision, x, n) else {
                 throw InverseKitError(.notFinite, "Invalid x: the warm start is not finite")

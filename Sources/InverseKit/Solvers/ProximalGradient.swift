@@ -55,6 +55,8 @@ public enum ProximalGradient {
         let current = work[0], previous = work[1], z = work[2], gradient = work[3], scratch = work[4]
         let termWork = try terms.map { try WorkVectors(count: 1, bytes: $0.functional.bytes) }
         let images = termWork.map { $0[0] }
+        // The loop reaches the buffers through raw pointers: keep their owners alive to the end.
+        defer { withExtendedLifetime((work, termWork)) {} }
         if options.warmStart {
             guard Reals.allFinite(precision, x, n) else { throw InverseKitError(.notFinite, "Invalid x: the warm start is not finite") }
             current.copyMemory(from: x, byteCount: bytes)

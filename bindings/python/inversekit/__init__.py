@@ -5,7 +5,7 @@
 """
 from __future__ import annotations
 
-from . import _raw, functional, linop
+from . import _raw, functional, linop, solvers
 from ._loader import ABI_VERSION
 from .errors import (CallbackError, InternalError, InvalidArgumentError, InverseKitError, LayoutError,
                      LibraryNotFoundError, NotFiniteError, NullPointerError, OutOfMemoryError,
@@ -39,7 +39,7 @@ def library_path() -> str:
 
 
 __all__ = [
-    "ABI_VERSION", "LinearOperator", "TVInfo", "TVProx", "functional", "linop", "abi_version", "dual_shape", "isa", "library_path", "tv_denoise", "tv_objective",
+    "ABI_VERSION", "LinearOperator", "TVInfo", "TVProx", "functional", "linop", "solvers", "abi_version", "dual_shape", "isa", "library_path", "tv_denoise", "tv_objective",
     "tv_value", "version", "CallbackError", "InternalError", "InvalidArgumentError", "InverseKitError",
     "LayoutError", "LibraryNotFoundError", "NotFiniteError", "NullPointerError", "OutOfMemoryError",
     "OverflowSizeError", "ShapeError", "StructVersionError", "UnsupportedDeviceError",

@@ -45,6 +45,13 @@ IK_FUNCTIONAL_CONJUGATE_VALUE = 16
 IK_FUNCTIONAL_LIPSCHITZ = 32
 IK_FUNCTIONAL_STRONGLY_CONVEX = 64
 IK_FUNCTIONAL_STATEFUL = 128
+IK_SOLVER_PRIMAL_DUAL = 0
+IK_SOLVER_PROXIMAL_GRADIENT = 1
+IK_SOLVER_CONJUGATE_GRADIENT = 2
+IK_STOP_CONVERGED = 0
+IK_STOP_MAX_ITERATIONS = 1
+IK_STOP_RELATIVE_CHANGE = 2
+IK_STOP_CALLBACK = 3
 
 
 class IkDevice(ctypes.Structure):
@@ -103,6 +110,59 @@ class IkFunctionalCheckReport(ctypes.Structure):
         ("prox_optimality", c_double),
         ("fenchel_young", c_double),
         ("gradient", c_double),
+    ]
+
+
+class IkSolverProgress(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("iteration", c_int64),
+        ("primal", c_double),
+        ("dual", c_double),
+        ("gap", c_double),
+        ("relative_gap", c_double),
+        ("seconds", c_double),
+        ("x", POINTER(IkArray)),
+    ]
+
+
+SOLVER_CALLBACK = ctypes.CFUNCTYPE(c_int, c_void_p, POINTER(IkSolverProgress))
+
+
+class IkSolverOptions(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("method", c_int32),
+        ("tolerance", c_double),
+        ("change_tolerance", c_double),
+        ("max_iterations", c_int64),
+        ("check_interval", c_int32),
+        ("warm_start", c_int32),
+        ("primal_step", c_double),
+        ("dual_step", c_double),
+        ("relaxation", c_double),
+        ("accelerate", c_int32),
+        ("ista", c_int32),
+        ("backtracking", c_int32),
+        ("restart", c_int32),
+        ("solution_radius", c_double),
+        ("callback", SOLVER_CALLBACK),
+        ("callback_data", c_void_p),
+    ]
+
+
+class IkSolverInfo(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("stop_reason", c_int32),
+        ("iterations", c_int64),
+        ("primal", c_double),
+        ("dual", c_double),
+        ("gap", c_double),
+        ("relative_gap", c_double),
+        ("seconds", c_double),
+        ("primal_step", c_double),
+        ("dual_step", c_double),
     ]
 
 
@@ -214,6 +274,11 @@ FUNCTIONS = [
     ("ik_functional_check_report_init", None, [POINTER(IkFunctionalCheckReport)], False),
     ("ik_functional_check", c_int, [c_void_p, c_uint64, c_double, POINTER(IkFunctionalCheckReport)], True),
     ("ik_functional_destroy", None, [c_void_p], False),
+    ("ik_solver_options_init", None, [POINTER(IkSolverOptions)], False),
+    ("ik_solver_info_init", None, [POINTER(IkSolverInfo)], False),
+    ("ik_solve", c_int,
+     [POINTER(c_void_p), POINTER(c_void_p), c_int32, c_void_p, POINTER(IkArray), POINTER(IkSolverOptions),
+      POINTER(IkSolverInfo)], True),
 ]
 
 for _name, _restype, _argtypes, _status in FUNCTIONS:

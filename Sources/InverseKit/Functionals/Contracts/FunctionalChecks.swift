@@ -28,6 +28,7 @@ extension Functional {
         let n = realCount, size = bytes
         // v, p, s, z, w: five work vectors.
         let buffer = try AlignedBuffer<UInt8>(count: 5 * size)
+        defer { withExtendedLifetime(buffer) {} } // used through raw pointers below
         let base = UnsafeMutableRawPointer(buffer.pointer)
         let v = base, p = base + size, s = base + 2 * size, z = base + 3 * size, w = base + 4 * size
         var rng = SplitMix64(seed: seed)
