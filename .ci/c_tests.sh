@@ -20,6 +20,10 @@ echo "== C API test: functionals (the shared case list) and their bad input"
 cc "${flags[@]}" -D_DEFAULT_SOURCE -ITests/c Tests/c/test_functional.c "${link[@]}" -o "$work/test_functional"
 "$work/test_functional"
 
+echo "== C API test: solvers"
+cc "${flags[@]}" -D_DEFAULT_SOURCE -ITests/c Tests/c/test_solver.c "${link[@]}" -o "$work/test_solver"
+"$work/test_solver"
+
 echo "== C API test: memory exhaustion under an address-space limit"
 cc "${flags[@]}" -D_DEFAULT_SOURCE -ITests/c Tests/c/test_oom.c "${link[@]}" -o "$work/test_oom"
 "$work/test_oom"

@@ -1,0 +1,168 @@
+/* ik_solve through the C ABI: TV denoising against ik_tv_denoise, the Lasso by two methods, the
+ * callback (stop and failure), divergence, and bad input. */
+#define IK_EXPERIMENTAL_API
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "expect.h"
+
+#define ROWS 13
+#define COLS 11
+#define N (ROWS * COLS)
+
+static double noisy(int i) { return (i % 7 < 3 ? 1.0 : 0.0) + 0.3 * sin(7.0 * i); }
+
+static int calls = 0;
+static int stop_at_20(void* user, const ik_solver_progress* p) {
+    (void)user;
+    calls++;
+    return p->iteration >= 20 ? 1 : 0;
+}
+static int fail(void* user, const ik_solver_progress* p) {
+    (void)user;
+    (void)p;
+    return -7;
+}
+static int nan_apply(void* user, const ik_array* in, ik_array* out) {
+    (void)user;
+    (void)in;
+    for (int i = 0; i < N; i++) ((double*)out->data)[i] = NAN;
+    return 0;
+}
+static int copy_apply(void* user, const ik_array* in, ik_array* out) {
+    (void)user;
+    memcpy(out->data, in->data, N * sizeof(double));
+    return 0;
+}
+
+int main(void) {
+    int64_t shape[2] = {ROWS, COLS};
+    ik_dtype f64 = {IK_DTYPE_FLOAT, 64, 1};
+    double y[N], x[N], reference[N];
+    for (int i = 0; i < N; i++) y[i] = noisy(i);
+    ik_array ya = make_array(y, 2, shape, NULL, 64), xa = make_array(x, 2, shape, NULL, 64);
+    ik_array ra = make_array(reference, 2, shape, NULL, 64);
+    const double lambda = 0.2;
+
+    /* The TV denoiser's optimum, to a relative gap of 1e-12. */
+    ik_tv_options tv;
+    ik_tv_options_init(&tv);
+    tv.lambda = lambda;
+    tv.tolerance = 1e-12;
+    tv.max_iterations = 100000;
+    ik_tv_info tv_info;
+    ik_tv_info_init(&tv_info);
+    EXPECT(ik_tv_denoise(&ya, &ra, NULL, &tv, &tv_info) == IK_OK);
+    double p_star = tv_info.primal;
+
+    /* The same problem for ik_solve: lambda ||D x||_{2,1} + 0.5 ||x - y||^2 (data term as g). */
+    ik_linop* grad = NULL;
+    EXPECT(ik_linop_create_gradient(&grad, 2, shape, f64) == IK_OK);
+    int64_t gshape[3] = {2, ROWS, COLS};
+    ik_functional *l21 = NULL, *scaled = NULL, *half = NULL, *data = NULL;
+    EXPECT(ik_functional_create_group_l21(&l21, 3, gshape, f64, 0) == IK_OK);
+    EXPECT(ik_functional_create_scaled(&scaled, l21, lambda) == IK_OK);
+    EXPECT(ik_functional_create_squared_l2(&half, 2, shape, f64) == IK_OK);
+    EXPECT(ik_functional_create_translated(&data, half, &ya) == IK_OK);
+    const ik_functional* terms[1] = {scaled};
+    const ik_linop* ops[1] = {grad};
+    ik_solver_options options;
+    ik_solver_options_init(&options);
+    options.tolerance = 1e-9;
+    options.max_iterations = 50000;
+    options.primal_step = 0.05;
+    ik_solver_info info;
+    ik_solver_info_init(&info);
+    EXPECT(ik_solve(terms, ops, 1, data, &xa, &options, &info) == IK_OK);
+    EXPECT(info.stop_reason == IK_STOP_CONVERGED);
+    EXPECT(info.relative_gap <= 1e-9);
+    EXPECT(info.primal - p_star <= info.gap + 1e-12 * p_star); /* the certificate bounds the error */
+    EXPECT(info.dual <= p_star * (1 + 1e-12));
+    double worst = 0;
+    for (int i = 0; i < N; i++) worst = fmax(worst, fabs(x[i] - reference[i]));
+    EXPECT(worst < 1e-3);
+    EXPECT(fabs(info.primal_step - 0.05) < 1e-15 && info.dual_step > 0);
+
+    /* The callback sees each check and stops the run; the run returns its iterate. */
+    options.tolerance = 0;
+    options.check_interval = 5;
+    options.callback = stop_at_20;
+    for (int i = 0; i < N; i++) x[i] = 0;
+    EXPECT(ik_solve(terms, ops, 1, data, &xa, &options, &info) == IK_OK);
+    EXPECT(info.stop_reason == IK_STOP_CALLBACK && info.iterations == 20 && calls == 4);
+    /* A failing callback fails the call and leaves x and info untouched. */
+    double sentinel[N];
+    for (int i = 0; i < N; i++) x[i] = sentinel[i] = 42.0;
+    ik_solver_info untouched = info;
+    options.callback = fail;
+    EXPECT_ERROR(ik_solve(terms, ops, 1, data, &xa, &options, &info), IK_ERR_CALLBACK, "callback");
+    EXPECT(memcmp(x, sentinel, sizeof x) == 0 && memcmp(&info, &untouched, sizeof info) == 0);
+    options.callback = NULL;
+
+    /* Bad input, nothing written. */
+    options.primal_step = 1;
+    options.dual_step = 1;
+    EXPECT_ERROR(ik_solve(terms, ops, 1, data, &xa, &options, &info), IK_ERR_INVALID_ARGUMENT, "below 1 / ||K||^2");
+    options.primal_step = options.dual_step = 0;
+    options.method = 7;
+    EXPECT_ERROR(ik_solve(terms, ops, 1, data, &xa, &options, &info), IK_ERR_INVALID_ARGUMENT, "options.method");
+    options.method = IK_SOLVER_PROXIMAL_GRADIENT;
+    EXPECT_ERROR(ik_solve(terms, ops, 1, data, &xa, &options, &info), IK_ERR_INVALID_ARGUMENT, "no gradient");
+    options.method = IK_SOLVER_CONJUGATE_GRADIENT;
+    EXPECT_ERROR(ik_solve(terms, ops, 1, data, &xa, &options, &info), IK_ERR_INVALID_ARGUMENT, "not quadratic");
+    options.method = IK_SOLVER_PRIMAL_DUAL;
+    EXPECT_ERROR(ik_solve(terms, NULL, 1, data, &xa, &options, &info), IK_ERR_SHAPE, "Invalid x");
+    int64_t other[2] = {COLS, ROWS};
+    ik_array wrong = make_array(x, 2, other, NULL, 64);
+    EXPECT_ERROR(ik_solve(terms, ops, 1, data, &wrong, &options, &info), IK_ERR_SHAPE, "Invalid x");
+    EXPECT_ERROR(ik_solve(terms, ops, 1, data, NULL, &options, &info), IK_ERR_NULL_POINTER, "Invalid x");
+    EXPECT_ERROR(ik_solve(NULL, ops, 1, data, &xa, &options, &info), IK_ERR_NULL_POINTER, "Invalid functionals");
+    options.struct_size = 12;
+    EXPECT_ERROR(ik_solve(terms, ops, 1, data, &xa, &options, &info), IK_ERR_STRUCT_VERSION, "struct_size");
+    ik_solver_options_init(&options);
+    options.solution_radius = -1;
+    EXPECT_ERROR(ik_solve(terms, ops, 1, data, &xa, &options, &info), IK_ERR_INVALID_ARGUMENT, "solution_radius");
+    EXPECT(memcmp(x, sentinel, sizeof x) == 0);
+
+    /* An operator that returns NaN ends the run with a status, x untouched. */
+    ik_linop* broken = NULL;
+    EXPECT(ik_linop_create_callback(&broken, 2, shape, f64, 2, shape, f64, nan_apply, copy_apply, NULL, NULL) == IK_OK);
+    ik_functional* l1 = NULL;
+    EXPECT(ik_functional_create_l1(&l1, 2, shape, f64, NULL) == IK_OK);
+    const ik_functional* l1_terms[1] = {l1};
+    const ik_linop* broken_ops[1] = {broken};
+    ik_solver_options_init(&options);
+    options.check_interval = 1;
+    EXPECT_ERROR(ik_solve(l1_terms, broken_ops, 1, data, &xa, &options, &info), IK_ERR_NOT_FINITE, "non-finite");
+    EXPECT(ik_linop_set_norm_bound(broken, 1.0) == IK_OK); /* past the norm estimate, into the iterations */
+    EXPECT_ERROR(ik_solve(l1_terms, broken_ops, 1, data, &xa, &options, &info), IK_ERR_NOT_FINITE, "diverged");
+    EXPECT(memcmp(x, sentinel, sizeof x) == 0);
+    ik_linop_destroy(broken);
+
+    /* The Lasso, 0.5 ||x - y||^2 + 0.3 ||x||_1 with y as data through the identity: soft thresholding
+     * is the exact answer, reached by FISTA with a certificate. */
+    ik_functional* l1_scaled = NULL;
+    EXPECT(ik_functional_create_scaled(&l1_scaled, l1, 0.3) == IK_OK);
+    const ik_functional* lasso_terms[1] = {data};
+    ik_solver_options_init(&options);
+    options.method = IK_SOLVER_PROXIMAL_GRADIENT;
+    options.tolerance = 1e-12;
+    EXPECT(ik_solve(lasso_terms, NULL, 1, l1_scaled, &xa, &options, &info) == IK_OK);
+    EXPECT(info.stop_reason == IK_STOP_CONVERGED && info.gap >= 0);
+    worst = 0;
+    for (int i = 0; i < N; i++) {
+        double t = fabs(y[i]) > 0.3 ? y[i] - copysign(0.3, y[i]) : 0;
+        worst = fmax(worst, fabs(x[i] - t));
+    }
+    EXPECT(worst < 1e-10);
+
+    ik_functional_destroy(l1_scaled);
+    ik_functional_destroy(l1);
+    ik_functional_destroy(l21);
+    ik_functional_destroy(scaled);
+    ik_functional_destroy(half);
+    ik_functional_destroy(data);
+    ik_linop_destroy(grad);
+    return report();
+}
