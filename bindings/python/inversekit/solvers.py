@@ -117,13 +117,15 @@ def solve(terms: Sequence[Term], g: Optional[Functional] = None, method: str = "
     options = _raw.IkSolverOptions()
     _raw.lib.ik_solver_options_init(ctypes.byref(options))
     options.method = _METHODS[method]
-    options.tolerance = _checks.real(tol, "tol")
-    options.change_tolerance = _checks.real(change_tol, "change_tol")
-    options.max_iterations = _checks.integer(max_iter, "max_iter", *_checks.INT64)
-    options.check_interval = _checks.integer(check_interval, "check_interval", *_checks.INT32)
+    options.tolerance = _nonnegative(tol, "tol")
+    options.change_tolerance = _nonnegative(change_tol, "change_tol")
+    options.max_iterations = _checks.integer(max_iter, "max_iter", 1, _checks.INT64[1])
+    options.check_interval = _checks.integer(check_interval, "check_interval", 1, _checks.INT32[1])
     options.primal_step = 0.0 if tau is None else _positive(tau, "tau")
     options.dual_step = 0.0 if sigma is None else _positive(sigma, "sigma")
     options.relaxation = _checks.real(relaxation, "relaxation")
+    if not 0 <= options.relaxation <= 1:
+        raise InvalidArgumentError(f"Invalid relaxation: expected a value in [0, 1], got {options.relaxation}")
     options.accelerate = int(bool(accelerate))
     options.ista = int(method == "ista")
     options.backtracking = int(bool(backtracking))
@@ -181,6 +183,13 @@ def solve(terms: Sequence[Term], g: Optional[Functional] = None, method: str = "
     return out, SolveResult(_REASONS.get(info.stop_reason, str(info.stop_reason)), int(info.iterations), info.primal,
                             info.dual, info.gap, info.relative_gap, info.seconds, info.primal_step, info.dual_step,
                             history)
+
+
+def _nonnegative(value, name) -> float:
+    v = _checks.real(value, name)
+    if not (math.isfinite(v) and v >= 0):
+        raise InvalidArgumentError(f"Invalid {name}: expected a finite value >= 0, got {v}")
+    return v
 
 
 def _positive(value, name) -> float:
