@@ -47,4 +47,7 @@ cc "${flags[@]}" -D_DEFAULT_SOURCE examples/c/ct_fbp.c "${link[@]}" -o "$work/ct
 "$work/ct_fbp" 60
 "$work/ct_fbp" 15
 if "$work/ct_fbp" 0 2>/dev/null; then echo "zero angles were accepted"; exit 1; fi
-echo "C examples: 3 passed, 0 failed"
+echo "== example: ct_tv"
+cc "${flags[@]}" -D_DEFAULT_SOURCE examples/c/ct_tv.c "${link[@]}" -o "$work/ct_tv"
+"$work/ct_tv" 30 "$work/ct_tv.pgm"
+echo "C examples: 4 passed, 0 failed"

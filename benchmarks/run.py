@@ -26,7 +26,10 @@ Operators:
   * convolution with a 15 x 15 kernel on 512^2 and 2048^2, periodic and zero-padded "same",
     against scipy.fft (rfft2 products) and scipy.signal.fftconvolve.
 
-    python3 benchmarks/run.py [--quick] [--json PATH] [--only tv|operators]
+Reconstruction (benchmarks/reconstruction.py): TV deblurring of the 512^2 camera image against
+PyProximal's PrimalDual, and few-view CT (256^2, 60 angles, TV, x >= 0), to a relative gap of 1e-4.
+
+    python3 benchmarks/run.py [--quick] [--json PATH] [--only tv|operators|reconstruction]
 
 --quick runs 512^2 only. Ratios > 1 mean InverseKit is faster (peer time / our time), except
 "per-iteration vs C", which is our time / C time (target <= 1.5).
@@ -112,7 +115,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="512^2 only")
     parser.add_argument("--json", type=Path, help="write the measurements here")
-    parser.add_argument("--only", choices=["tv", "operators"], help="run one group")
+    parser.add_argument("--only", choices=["tv", "operators", "reconstruction"], help="run one group")
     args = parser.parse_args()
 
     from skimage.restoration import denoise_tv_chambolle
@@ -133,10 +136,13 @@ def main() -> None:
               + (f"  iterations={extra['iterations']}" if "iterations" in extra else ""), flush=True)
 
     sizes = [512] if args.quick else [512, 2048]
-    if args.only != "operators":
+    if args.only in (None, "tv"):
         tv_benchmarks(sizes, record, ratios, denoise_tv_chambolle, prox_tv)
-    if args.only != "tv":
+    if args.only in (None, "operators"):
         operator_benchmarks(sizes, record, ratios)
+    if args.only in (None, "reconstruction"):
+        from reconstruction import reconstruction_benchmarks
+        reconstruction_benchmarks(record, ratios)
     report(ratios, records, args.json)
 
 

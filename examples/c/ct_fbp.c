@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "phantom.h"
 
 enum { SIZE = 128 };
 
@@ -22,12 +23,7 @@ int main(int argc, char** argv) {
     static double phantom[SIZE * SIZE], image[SIZE * SIZE];
     if (!theta) return 1;
     for (long a = 0; a < angles; a++) theta[a] = M_PI * (double)a / (double)angles;
-    for (int i = 0; i < SIZE; i++) {
-        for (int j = 0; j < SIZE; j++) {
-            double y = i - SIZE / 2, x = j - SIZE / 2;
-            phantom[i * SIZE + j] = (x * x + y * y < 50 * 50 ? 0.5 : 0) + (fabs(x - 10) < 12 && fabs(y + 5) < 8 ? 0.5 : 0);
-        }
-    }
+    disc_and_square(phantom, SIZE);
     ik_dtype f64 = {IK_DTYPE_FLOAT, 64, 1};
     ik_linop* radon = NULL;
     CHECK(ik_linop_create_radon(&radon, SIZE, SIZE, theta, angles, 0, 1.0, 0, f64, 0));

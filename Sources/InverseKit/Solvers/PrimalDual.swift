@@ -57,8 +57,12 @@ public enum PrimalDual {
         // x (current), previous x, xbar, and an accumulator for sum K_i^H y_i and one adjoint.
         let work = try WorkVectors(count: 4, bytes: bytes)
         let current = work[0], previous = work[1], xbar = work[2], sum = work[3]
-        let termWork = try terms.map { try WorkVectors(count: 2, bytes: $0.functional.bytes) }
+        let termWork = try terms.map { try WorkVectors(count: 3, bytes: $0.functional.bytes) }
         let y = termWork.map { $0[0] }, image = termWork.map { $0[1] }
+        // The dual iterate converges more slowly than x: at checks, the smooth terms' gradients at
+        // K_i x (their optimal dual points once x is optimal) are tried as well.
+        let induced = termWork.map { $0[2] }
+        let smooth = terms.map { $0.functional.capabilities.contains(.gradient) }
         let adjointBuffer = try WorkVectors(count: 1, bytes: bytes)
         // The loop reaches the buffers through raw pointers: keep their owners alive to the end.
         defer { withExtendedLifetime((work, termWork, adjointBuffer)) {} }
@@ -103,8 +107,16 @@ public enum PrimalDual {
             done = k
             if k % options.checkInterval == 0 || k == options.maxIterations {
                 let change = relativeChange(precision, current, previous, n)
+                var alternatives: [[UnsafeRawPointer]] = []
+                if smooth.contains(true) {
+                    for i in terms.indices where smooth[i] {
+                        try objective.image(i, current, into: induced[i])
+                        try terms[i].functional.gradient(induced[i], into: induced[i])
+                    }
+                    alternatives.append(terms.indices.map { UnsafeRawPointer(smooth[$0] ? induced[$0] : y[$0]) })
+                }
                 if let stop = try monitor.check(iteration: k, x: current, duals: y.map { UnsafeRawPointer($0) },
-                                                change: change) {
+                                                change: change, alternatives: alternatives) {
                     reason = stop
                     break
                 }

@@ -22,10 +22,11 @@ final class SolverMonitor {
     var elapsed: Double { monotonicSeconds() - started }
 
     /// A check at `iteration` (iterations done so far). `duals` are the dual points (nil: none);
+    /// `alternatives` further sets of dual points, of which the best bound is kept;
     /// `change` is ||x_k - x_{k-1}|| / ||x_k|| (nil when unknown). Returns the reason to stop, or nil.
     /// `dualValue`, for solvers with their own certificate, maps P(x) to a lower bound on min P.
     func check(iteration: Int, x: UnsafeRawPointer, duals: [UnsafeRawPointer]?, change: Double?,
-               dualValue: ((Double) -> Double)? = nil) throws -> StopReason? {
+               alternatives: [[UnsafeRawPointer]] = [], dualValue: ((Double) -> Double)? = nil) throws -> StopReason? {
         let n = objective.realCount
         guard Reals.allFinite(objective.precision, x, n) else {
             throw InverseKitError(.notFinite, "The iterate is not finite at iteration \(iteration): the solve diverged (are the step sizes within their bound?)")
@@ -38,8 +39,8 @@ final class SolverMonitor {
             info.primal = p
             hasBest = true
         }
-        if let duals {
-            let d = try objective.dual(duals)
+        for candidate in (duals.map { [$0] } ?? []) + alternatives {
+            let d = try objective.dual(candidate)
             if d > info.dual { info.dual = d }
         }
         if let dualValue, p.isFinite {
