@@ -17,7 +17,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if ! python3 -c "import numpy, scipy, skimage, cvxpy, clarabel, prox_tv, pytest, wheel" 2>/dev/null; then
+if ! python3 -c "import numpy, scipy, skimage, cvxpy, clarabel, prox_tv, pytest, wheel, matplotlib, pyproximal, pylops" 2>/dev/null; then
     echo "== installing Python packages"
     python3 -m pip install -q --disable-pip-version-check -r bindings/python/requirements-dev.txt
 fi

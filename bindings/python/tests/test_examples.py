@@ -33,3 +33,15 @@ def test_demo_writes_figure(tmp_path):
     noisy, denoised = map(float, re.findall(r"PSNR \w+ +([0-9.]+) dB", out))
     assert denoised > noisy + 5
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_reconstruction_gallery(tmp_path):
+    figure = tmp_path / "gallery.png"
+    out = run_example("reconstruction_gallery.py", "--output", str(figure), "--size", "64")
+    for name in ("deblurring", "CT, 60 angles", "MRI, Cartesian lines"):
+        line = next(l for l in out.splitlines() if l.startswith(name))
+        baseline, tv = map(float, re.search(r": \S+ ([0-9.]+) dB, TV ([0-9.]+) dB", line).groups())
+        assert tv > baseline, line
+    assert "converged" in next(l for l in out.splitlines() if l.startswith("deblurring"))
+    for path in (figure, tmp_path / "gallery_certificate.png"):
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
