@@ -1,4 +1,5 @@
-/* Memory exhaustion through the C ABI: every create and apply function, called under an
+/* Memory exhaustion through the C ABI: every create and apply function (functionals and the
+ * solver included), called under an
  * address-space limit with sizes beyond it, returns IK_ERR_OUT_OF_MEMORY (or another status for
  * arguments that are checked first) instead of ending the process, and writes nothing.
  *
@@ -15,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 
+#define IK_EXPERIMENTAL_API
 #include "expect.h"
 
 static const size_t reserved_bytes = (size_t)24 << 30;
@@ -202,6 +204,43 @@ int main(void) {
         ik_array ry = make_array(reserve, 2, radon_out, NULL, 64);
         EXPECT_OOM(ik_linop_apply(radon, &rx, &ry)); /* padded copies of a 2 GiB image */
         ik_linop_destroy(radon);
+    }
+    /* Functionals and the solver: work buffers sized by the argument's shape. */
+    {
+        int64_t huge[1] = {(int64_t)1 << 31}; /* 8 GiB of float32 */
+        ik_dtype f32 = dtype(IK_DTYPE_FLOAT, 32);
+        ik_array w = make_array(reserve, 1, huge, zero_strides, 32);
+        ik_functional* sentinel = (ik_functional*)(uintptr_t)0x1;
+        ik_functional* f = sentinel;
+        EXPECT_OOM(ik_functional_create_l1(&f, 1, huge, f32, &w));
+        EXPECT_OOM(ik_functional_create_l2_ball(&f, &w, 1.0));
+        EXPECT_OOM(ik_functional_create_kl(&f, &w, NULL));
+        int64_t volume[2] = {1 << 15, 1 << 16};
+        EXPECT_OOM(ik_functional_create_tv(&f, 2, volume, f32, NULL));
+        EXPECT(f == sentinel);
+        ik_functional *l1 = NULL, *half = NULL;
+        EXPECT(ik_functional_create_l1(&l1, 1, huge, f32, NULL) == IK_OK); /* no buffers */
+        EXPECT(ik_functional_create_squared_l2(&half, 1, huge, f32) == IK_OK);
+        EXPECT_OOM(ik_functional_create_translated(&f, half, &w));
+        ik_linop* identity = NULL;
+        EXPECT(ik_linop_create_identity(&identity, 1, huge, f32) == IK_OK);
+        EXPECT_OOM(ik_functional_create_least_squares(&f, identity, NULL, NULL));
+        EXPECT_OOM(ik_functional_create_composed(&f, half, identity));
+        EXPECT(f == sentinel);
+        int64_t two[1] = {2};
+        ik_array x = make_array(reserve, 1, huge, zero_strides, 32);
+        ik_array strided = make_array(reserve, 1, huge, two, 32);
+        EXPECT_OOM(ik_functional_prox(l1, &x, 1.0, &strided));
+        ik_functional_check_report r;
+        ik_functional_check_report_init(&r);
+        EXPECT_OOM(ik_functional_check(half, 0, 0.5, &r));
+        const ik_functional* terms[1] = {half};
+        ik_array out = make_array(reserve, 1, huge, NULL, 32);
+        EXPECT_OOM(ik_solve(terms, NULL, 1, l1, &out, NULL, NULL));
+        EXPECT(reserve[0] == 0); /* nothing was written to x */
+        ik_functional_destroy(l1);
+        ik_functional_destroy(half);
+        ik_linop_destroy(identity);
     }
     munmap(reserve, reserved_bytes);
     return report();
