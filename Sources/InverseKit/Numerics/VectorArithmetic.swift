@@ -3,19 +3,6 @@
 /// Loops run on lane vectors; reductions accumulate in Double whatever the storage precision, so a
 /// float32 objective or certificate is as accurate as its inputs allow.
 package enum Reals {
-    /// y = a x + b y.
-    @inline(__always)
-    static func axpby<T: LaneScalar>(_ a: T, _ x: UnsafePointer<T>, _ b: T, _ y: UnsafeMutablePointer<T>,
-                                            _ n: Int) {
-        let w = T.Lanes.width, va = T.Lanes(repeating: a), vb = T.Lanes(repeating: b)
-        var i = 0
-        while i + w <= n {
-            T.Lanes.fma(va, T.Lanes.load(x + i), vb * T.Lanes.load(y + i)).store(to: y + i)
-            i += w
-        }
-        while i < n { y[i] = a * x[i] + b * y[i]; i += 1 }
-    }
-
     /// z = a x + b y (z may be x or y).
     @inline(__always)
     static func combine<T: LaneScalar>(_ a: T, _ x: UnsafePointer<T>, _ b: T, _ y: UnsafePointer<T>,

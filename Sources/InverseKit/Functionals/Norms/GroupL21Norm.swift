@@ -27,7 +27,7 @@ public final class GroupL21Norm: Functional {
 
     override public func evaluate(_ x: UnsafeRawPointer) throws -> Double {
         var total = 0.0
-        forEachGroupNorm(x) { _, _, norm in total += norm }
+        forEachGroupNorm(x) { total += $0 }
         return total
     }
 
@@ -43,7 +43,7 @@ public final class GroupL21Norm: Functional {
 
     private func largestNorm(_ s: UnsafeRawPointer) -> Double {
         var largest = 0.0
-        forEachGroupNorm(s) { _, _, norm in if !(norm <= largest) { largest = norm.isNaN ? .infinity : norm } }
+        forEachGroupNorm(s) { norm in if !(norm <= largest) { largest = norm.isNaN ? .infinity : norm } }
         return largest
     }
 
@@ -58,19 +58,30 @@ public final class GroupL21Norm: Functional {
         scaleGroups(v, s) { norm in norm > 1 ? inward / norm : 1 }
     }
 
-    /// Calls body(outer index, inner index, ||group||) for every group; norms in double.
-    private func forEachGroupNorm(_ x: UnsafeRawPointer, _ body: (Int, Int, Double) -> Void) {
+    /// Calls body(||group||) for every group; norms in double.
+    private func forEachGroupNorm(_ x: UnsafeRawPointer, _ body: (Double) -> Void) {
         switch precision {
         case .single: groupNorms(x.assumingMemoryBound(to: Float.self), body)
         case .double: groupNorms(x.assumingMemoryBound(to: Double.self), body)
         }
     }
 
-    // Groups run with stride `inner`: their squared norms are accumulated a tile of inner indices at
-    // a time, in a stack buffer, so that memory is read in order.
-    private static var tile: Int { 256 }
+    private func groupNorms<T: BinaryFloatingPoint>(_ x: UnsafePointer<T>, _ body: (Double) -> Void) {
+        forEachTile(x) { _, _, width, norms in
+            for j in stride(from: 0, to: width, by: components) { body(norms[j]) }
+        }
+    }
 
-    private func groupNorms<T: BinaryFloatingPoint>(_ x: UnsafePointer<T>, _ body: (Int, Int, Double) -> Void) {
+    // Groups run with stride `inner`: their norms are accumulated a tile of inner indices at a
+    // time, in a stack buffer, so that memory is read in order.
+    private static var tile: Int { 256 }
+    private var components: Int { type.components }
+
+    /// Calls body(outer index, first inner index, width, norms) for each tile of groups, with the
+    /// norms of the tile's groups (for complex data both parts of an element hold their group's
+    /// norm; tiles are even).
+    private func forEachTile<T: BinaryFloatingPoint>(_ x: UnsafePointer<T>,
+                                                     _ body: (Int, Int, Int, UnsafeMutableBufferPointer<Double>) -> Void) {
         withUnsafeTemporaryAllocation(of: Double.self, capacity: Self.tile) { sums in
             for o in 0..<outer {
                 var start = 0
@@ -82,23 +93,13 @@ public final class GroupL21Norm: Functional {
                         for j in 0..<width { let v = Double(row[j]); sums[j] += v * v }
                     }
                     for j in stride(from: 0, to: width, by: components) {
-                        body(o, (start + j) / components, (components == 2 ? sums[j] + sums[j + 1] : sums[j]).squareRoot())
+                        let total = components == 2 ? sums[j] + sums[j + 1] : sums[j]
+                        for c in 0..<components { sums[j + c] = total.squareRoot() }
                     }
+                    body(o, start, width, sums)
                     start += width
                 }
             }
-        }
-    }
-
-    private var components: Int { type.components }
-
-    /// For complex data, both parts of an element get the sum of their squares (tiles are even).
-    private func pairParts(_ sums: UnsafeMutableBufferPointer<Double>, _ width: Int) {
-        guard components == 2 else { return }
-        for j in stride(from: 0, to: width, by: 2) {
-            let total = sums[j] + sums[j + 1]
-            sums[j] = total
-            sums[j + 1] = total
         }
     }
 
@@ -112,24 +113,11 @@ public final class GroupL21Norm: Functional {
 
     private func scaleGroups<T: BinaryFloatingPoint>(_ v: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
                                                      _ factor: (Double) -> Double) {
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: Self.tile) { factors in
-            for o in 0..<outer {
-                var start = 0
-                while start < inner {
-                    let width = min(Self.tile, inner - start)
-                    for j in 0..<width { factors[j] = 0 }
-                    for k in 0..<along {
-                        let row = v + (o * along + k) * inner + start
-                        for j in 0..<width { let e = Double(row[j]); factors[j] += e * e }
-                    }
-                    pairParts(factors, width)
-                    for j in 0..<width { factors[j] = factor(factors[j].squareRoot()) }
-                    for k in 0..<along {
-                        let offset = (o * along + k) * inner + start
-                        for j in 0..<width { out[offset + j] = T(Double(v[offset + j]) * factors[j]) }
-                    }
-                    start += width
-                }
+        forEachTile(v) { o, start, width, factors in
+            for j in 0..<width { factors[j] = factor(factors[j]) }
+            for k in 0..<along {
+                let offset = (o * along + k) * inner + start
+                for j in 0..<width { out[offset + j] = T(Double(v[offset + j]) * factors[j]) }
             }
         }
     }
