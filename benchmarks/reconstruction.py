@@ -4,8 +4,10 @@ same problem, scored on the same objective.
 TV deblurring: the 512^2 camera image in [0, 1], Gaussian PSF sigma = 2 (13 x 13, periodic), noise
 sigma = 0.01, lambda = 0.002, the box [0, 1]:
     min_{0 <= x <= 1} 0.5 ||A x - y||^2 + lambda TV_iso(x)
-InverseKit: ik.solvers.solve (Chambolle-Pock on K = [A; grad]), stopped by its own certificate at a
-relative gap of 1e-4 (which bounds the objective gap from above). PyProximal: PrimalDual with
+InverseKit: ik.solvers.solve (Chambolle-Pock on K = [A; grad]), scored like PyProximal (the fewest
+iterations whose objective gap is below 1e-4, timed with one check at the end), and, for
+information, stopped by its own certificate at a relative gap of 1e-4 (which bounds the objective
+gap from above, so it stops later than needed). PyProximal: PrimalDual with
 proxf = Box(0, 1), proxg = VStack([L2(b=y), L21(sigma=lambda)]) and A = VStack([blur, Gradient]),
 the blur a PyLops operator on numpy's FFT (periodic), at the fewest iterations whose objective gap
 (P(x) - P*) / P* is below 1e-4 (found with a callback, then timed without it). Same steps
@@ -97,10 +99,20 @@ def reconstruction_benchmarks(record, ratios):
 
     start = time.perf_counter()
     x_ours, ours = ik.solvers.solve(terms, g=box, tol=TARGET, max_iter=100000, tau=tau, check_interval=25)
-    t_ours = time.perf_counter() - start
+    t_certified = time.perf_counter() - start
     gap_ours = (objective(x_ours) - p_star) / p_star
-    record("tv-deblur-512", "inversekit pdhg (certified stop)", "float64", 0, t_ours, rel_gap=gap_ours,
+    record("tv-deblur-512", "inversekit pdhg (certified stop)", "float64", 0, t_certified, rel_gap=gap_ours,
            iterations=ours.iterations)
+    # Scored like PyProximal: the fewest iterations (to 5) whose objective gap is below the target,
+    # then timed with a single check at the end.
+    _, scan = ik.solvers.solve(terms, g=box, tol=0, max_iter=100000, tau=tau, check_interval=5,
+                               callback=lambda p: (objective(p.x) - p_star) / p_star > TARGET)
+    needed = scan.iterations
+    start = time.perf_counter()
+    x_fixed, _ = ik.solvers.solve(terms, g=box, tol=0, max_iter=needed, tau=tau, check_interval=needed)
+    t_ours = time.perf_counter() - start
+    record("tv-deblur-512", "inversekit pdhg (fewest iterations)", "float64", 0, t_ours,
+           rel_gap=(objective(x_fixed) - p_star) / p_star, iterations=needed)
 
     # PyProximal with the same splitting, steps and start.
     norm = blur.norm() ** 2 + 8  # ||K||^2 <= ||A||^2 + ||grad||^2
@@ -136,6 +148,7 @@ def reconstruction_benchmarks(record, ratios):
     record("tv-deblur-512", "pyproximal PrimalDual", "float64", 1, t_theirs,
            rel_gap=(objective(x_theirs.reshape(shape)) - p_star) / p_star, iterations=reached)
     ratios.append(("TV deblurring 512^2 to 1e-4: PyProximal / ours (time)", t_theirs / t_ours, ">= 10"))
+    ratios.append(("  the same, ours stopped by its certificate", t_theirs / t_certified, "(information)"))
 
     print("\n== few-view CT 256^2, 60 angles, TV (lambda 0.01), x >= 0", flush=True)
     from skimage.data import shepp_logan_phantom

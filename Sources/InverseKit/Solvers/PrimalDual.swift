@@ -56,7 +56,9 @@ public enum PrimalDual {
 
         // x (current), previous x, xbar, and an accumulator for sum K_i^H y_i and one adjoint.
         let work = try WorkVectors(count: 4, bytes: bytes)
-        let current = work[0], previous = work[1], xbar = work[2], sum = work[3]
+        // x and its predecessor swap buffers each iteration instead of being copied.
+        var current = work[0], previous = work[1]
+        let xbar = work[2], sum = work[3]
         let termWork = try terms.map { try WorkVectors(count: 3, bytes: $0.functional.bytes) }
         let y = termWork.map { $0[0] }, image = termWork.map { $0[1] }
         // The dual iterate converges more slowly than x: at checks, the smooth terms' gradients at
@@ -89,9 +91,9 @@ public enum PrimalDual {
                 try terms[i].functional.proxConjugate(image[i], step: sigma, into: y[i])
             }
             // Primal step.
-            previous.copyMemory(from: current, byteCount: bytes)
-            sum.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
-            for i in terms.indices {
+            swap(&current, &previous)
+            try objective.adjointImage(0, y[0], into: sum)
+            for i in terms.indices.dropFirst() {
                 try objective.adjointImage(i, y[i], into: adjointBuffer[0])
                 Reals.combine(precision, 1, sum, 1, adjointBuffer[0], into: sum, n)
             }
