@@ -16,7 +16,8 @@ certified InverseKit run (relative gap <= 1e-6, 1% of the target).
 
 Few-view CT: Shepp-Logan 256^2, 60 angles, noise-free sinogram, lambda = 0.01, x >= 0 with the
 provable upper bound x_j <= (sum y + sqrt(m) ||y||) / (A^T 1)_j folded into a box (which holds
-x* and makes the certificate finite): time and iterations to a certified relative gap of 1e-4.
+x* and makes the certificate finite): time, iterations and the certified relative gap reached
+within 3,000 iterations (the certificate of noise-free few-view data converges slowly), and PSNR.
 """
 from __future__ import annotations
 
@@ -163,8 +164,8 @@ def reconstruction_benchmarks(record, ratios):
     ct_terms = [(fn.squared_l2(radon.output_shape).shifted(sinogram), radon),
                 (0.01 * fn.group_l21(grad.output_shape, 0), grad)]
     start = time.perf_counter()
-    x_ct, ct = ik.solvers.solve(ct_terms, g=fn.box(phantom.shape, 0.0, upper), tol=TARGET, max_iter=20000,
-                                tau=0.01, check_interval=20)
+    x_ct, ct = ik.solvers.solve(ct_terms, g=fn.box(phantom.shape, 0.0, upper), tol=TARGET, max_iter=3000,
+                                tau=0.3, check_interval=50)
     t_ct = time.perf_counter() - start
     psnr = 10 * math.log10(1 / float(np.mean((x_ct - phantom) ** 2)))
     record("ct-tv-256-60", f"inversekit pdhg ({ct.stop_reason})", "float64", 0, t_ct, rel_gap=ct.relative_gap,
