@@ -42,6 +42,7 @@ public final class CompositeObjective {
     private let images: [AlignedBuffer<UInt8>]
     private let accumulator: AlignedBuffer<UInt8>
     private let adjoint: AlignedBuffer<UInt8>
+    private let termScales: AlignedBuffer<Double>
 
     /// `shape` and `type` are x's; every operator maps them to its functional's argument.
     public init(terms: [ObjectiveTerm], g: Functional?, shape: [Int], type: ScalarType) throws {
@@ -76,6 +77,7 @@ public final class CompositeObjective {
         images = try terms.map { try AlignedBuffer<UInt8>(count: max($0.functional.bytes, 1)) }
         accumulator = try AlignedBuffer(count: count * type.size)
         adjoint = try AlignedBuffer(count: count * type.size)
+        termScales = try AlignedBuffer(repeating: 1, count: max(terms.count, 1))
     }
 
     /// z = K_i x (a copy of x for the identity).
@@ -115,7 +117,7 @@ public final class CompositeObjective {
     public func dual(_ y: [UnsafeRawPointer]) throws -> Double {
         guard y.count == terms.count else { throw InverseKitError(.internalError, "dual: \(y.count) dual points for \(terms.count) terms") }
         // Each term's own scale, then s = -sum_i K_i^H (c_i y_i).
-        var scales = [Double](repeating: 1, count: terms.count)
+        let scales = UnsafeMutableBufferPointer(start: termScales.pointer, count: terms.count)
         let s = UnsafeMutableRawPointer(accumulator.pointer), tmp = UnsafeMutableRawPointer(adjoint.pointer)
         s.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
         for (i, term) in terms.enumerated() {
@@ -156,7 +158,8 @@ public final class CompositeObjective {
         return box.lower == 0 && box.upper == .infinity
     }
 
-    private func conjugateSum(_ y: [UnsafeRawPointer], _ scales: [Double], by c: Double) throws -> Double {
+    private func conjugateSum(_ y: [UnsafeRawPointer], _ scales: UnsafeMutableBufferPointer<Double>,
+                              by c: Double) throws -> Double {
         var total = 0.0
         for (i, term) in terms.enumerated() {
             total += try term.functional.conjugateChecked(y[i], scale: scales[i] * c)

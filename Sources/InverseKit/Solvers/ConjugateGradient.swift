@@ -88,6 +88,6 @@ public enum ConjugateGradient {
         try gradient(x, g)
         let gg = Reals.dot(precision, g, g, n)
         let change = (gg.squareRoot()) / max(Reals.dot(precision, x, x, n).squareRoot(), .leastNormalMagnitude)
-        return try monitor.check(iteration: k, x: x, duals: nil, change: change, dualValue: mu > 0 ? { p in p - gg / (2 * mu) } : nil)
+        return try monitor.check(iteration: k, x: x, duals: [], change: change, dualValue: mu > 0 ? { p in p - gg / (2 * mu) } : nil)
     }
 }

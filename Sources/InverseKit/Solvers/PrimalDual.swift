@@ -65,6 +65,8 @@ public enum PrimalDual {
         // K_i x (their optimal dual points once x is optimal) are tried as well.
         let induced = termWork.map { $0[2] }
         let smooth = terms.map { $0.functional.capabilities.contains(.gradient) }
+        let candidates: [[UnsafeRawPointer]] = [y.map { UnsafeRawPointer($0) }]
+            + (smooth.contains(true) ? [terms.indices.map { UnsafeRawPointer(smooth[$0] ? induced[$0] : y[$0]) }] : [])
         let adjointBuffer = try WorkVectors(count: 1, bytes: bytes)
         // The loop reaches the buffers through raw pointers: keep their owners alive to the end.
         defer { withExtendedLifetime((work, termWork, adjointBuffer)) {} }
@@ -109,16 +111,11 @@ public enum PrimalDual {
             done = k
             if k % options.checkInterval == 0 || k == options.maxIterations {
                 let change = relativeChange(precision, current, previous, n)
-                var alternatives: [[UnsafeRawPointer]] = []
-                if smooth.contains(true) {
-                    for i in terms.indices where smooth[i] {
-                        try objective.image(i, current, into: induced[i])
-                        try terms[i].functional.gradient(induced[i], into: induced[i])
-                    }
-                    alternatives.append(terms.indices.map { UnsafeRawPointer(smooth[$0] ? induced[$0] : y[$0]) })
+                for i in terms.indices where smooth[i] {
+                    try objective.image(i, current, into: induced[i])
+                    try terms[i].functional.gradient(induced[i], into: induced[i])
                 }
-                if let stop = try monitor.check(iteration: k, x: current, duals: y.map { UnsafeRawPointer($0) },
-                                                change: change, alternatives: alternatives) {
+                if let stop = try monitor.check(iteration: k, x: current, duals: candidates, change: change) {
                     reason = stop
                     break
                 }

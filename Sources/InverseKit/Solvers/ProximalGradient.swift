@@ -55,6 +55,7 @@ public enum ProximalGradient {
         let current = work[0], previous = work[1], z = work[2], gradient = work[3], scratch = work[4]
         let termWork = try terms.map { try WorkVectors(count: 1, bytes: $0.functional.bytes) }
         let images = termWork.map { $0[0] }
+        let candidates: [[UnsafeRawPointer]] = [images.map { UnsafeRawPointer($0) }]
         // The loop reaches the buffers through raw pointers: keep their owners alive to the end.
         defer { withExtendedLifetime((work, termWork)) {} }
         if options.warmStart {
@@ -114,7 +115,7 @@ public enum ProximalGradient {
                     try terms[i].functional.gradient(images[i], into: images[i])
                 }
                 let change = relativeChange(precision, current, previous, n)
-                if let stop = try monitor.check(iteration: k, x: current, duals: images.map { UnsafeRawPointer($0) },
+                if let stop = try monitor.check(iteration: k, x: current, duals: candidates,
                                                 change: change) {
                     reason = stop
                     break

@@ -21,12 +21,13 @@ final class SolverMonitor {
     var bestIterate: UnsafeRawPointer { UnsafeRawPointer(best.pointer) }
     var elapsed: Double { monotonicSeconds() - started }
 
-    /// A check at `iteration` (iterations done so far). `duals` are the dual points (nil: none);
-    /// `alternatives` further sets of dual points, of which the best bound is kept;
+    /// A check at `iteration` (iterations done so far). `duals` are sets of dual points (one
+    /// pointer per term each), of which the best bound is kept; built once by the caller, so that a
+    /// check allocates nothing;
     /// `change` is ||x_k - x_{k-1}|| / ||x_k|| (nil when unknown). Returns the reason to stop, or nil.
     /// `dualValue`, for solvers with their own certificate, maps P(x) to a lower bound on min P.
-    func check(iteration: Int, x: UnsafeRawPointer, duals: [UnsafeRawPointer]?, change: Double?,
-               alternatives: [[UnsafeRawPointer]] = [], dualValue: ((Double) -> Double)? = nil) throws -> StopReason? {
+    func check(iteration: Int, x: UnsafeRawPointer, duals: [[UnsafeRawPointer]], change: Double?,
+               dualValue: ((Double) -> Double)? = nil) throws -> StopReason? {
         let n = objective.realCount
         guard Reals.allFinite(objective.precision, x, n) else {
             throw InverseKitError(.notFinite, "The iterate is not finite at iteration \(iteration): the solve diverged (are the step sizes within their bound?)")
@@ -39,7 +40,7 @@ final class SolverMonitor {
             info.primal = p
             hasBest = true
         }
-        for candidate in (duals.map { [$0] } ?? []) + alternatives {
+        for candidate in duals {
             let d = try objective.dual(candidate)
             if d > info.dual { info.dual = d }
         }

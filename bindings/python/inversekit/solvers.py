@@ -132,13 +132,12 @@ def solve(terms: Sequence[Term], g: Optional[Functional] = None, method: str = "
     options.restart = int(bool(restart))
     options.solution_radius = 0.0 if solution_radius is None else _positive(solution_radius, "solution_radius")
 
-    if out is None:
-        out = np.zeros(shape, dtype=dtype)
-    else:
-        _checks.writeable(out)
+    from .linop import _operand, _result
+    target = None if out is None else _result(out, shape, dtype)
+    # The library works in its own array (read as the warm start); `out` is written on success only.
+    work = np.zeros(shape, dtype=dtype)
     if x0 is not None:
-        from .linop import _operand
-        out[...] = _operand(x0, "x0", shape, dtype)
+        work[...] = _operand(x0, "x0", shape, dtype)
         options.warm_start = 1
 
     history: List[dict] = []
@@ -171,7 +170,7 @@ def solve(terms: Sequence[Term], g: Optional[Functional] = None, method: str = "
     operators = (ctypes.c_void_p * max(len(pairs), 1))(*[op._handle if op is not None else None for _, op in pairs])
     info = _raw.IkSolverInfo()
     _raw.lib.ik_solver_info_init(ctypes.byref(info))
-    xd = Descriptor(out, "x")
+    xd = Descriptor(work, "x")
     try:
         _raw.lib.ik_solve(functionals, operators, len(pairs), g._handle if g is not None else None, xd.ref,
                           ctypes.byref(options), ctypes.byref(info))
@@ -180,7 +179,10 @@ def solve(terms: Sequence[Term], g: Optional[Functional] = None, method: str = "
     finally:
         if bar is not None:
             bar.close()
-    return out, SolveResult(_REASONS.get(info.stop_reason, str(info.stop_reason)), int(info.iterations), info.primal,
+    if target is not None:
+        target[...] = work
+        work = target
+    return work, SolveResult(_REASONS.get(info.stop_reason, str(info.stop_reason)), int(info.iterations), info.primal,
                             info.dual, info.gap, info.relative_gap, info.seconds, info.primal_step, info.dual_step,
                             history)
 
