@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define IK_EXPERIMENTAL_API /* the functional and solver families too */
 #include "inversekit.h"
 
 enum { POOL = 4, ARENA = 1 << 14, SLOTS = 6, MAX_ELEMENTS = 4096 };
@@ -211,6 +212,37 @@ static int32_t decode_shape(reader* r) {
 }
 
 /* Elements of an operator's input plus output (0 for a NULL or foreign handle). */
+/* Elements of a functional's argument (INT64_MAX when unknown or huge). */
+static int64_t functional_size(const ik_functional* f) {
+    int64_t shape[IK_MAX_NDIM];
+    int32_t nd = 0;
+    ik_dtype dt;
+    if (ik_functional_shape(f, shape, &nd, &dt) != IK_OK) return INT64_MAX;
+    __int128 n = 1;
+    for (int i = 0; i < nd; i++) n *= shape[i];
+    return n > ((__int128)1 << 40) ? INT64_MAX : (int64_t)n;
+}
+
+static ik_solver_options decode_solver_options(reader* r) {
+    ik_solver_options o;
+    ik_solver_options_init(&o);
+    if (u8(r) % 8 == 0) o.struct_size = (uint32_t)u8(r);
+    o.method = (int32_t)(u8(r) % 5) - 1;
+    o.tolerance = u8(r) % 2 ? scalar(r) : 1e-3;
+    o.change_tolerance = u8(r) % 2 ? scalar(r) : 1e-4;
+    o.max_iterations = (int64_t)(u8(r) % 40) - 1; /* small: a run costs time only */
+    o.check_interval = (int32_t)(u8(r) % 12) - 1;
+    o.warm_start = u8(r) % 2;
+    o.primal_step = u8(r) % 3 ? 0 : scalar(r);
+    o.dual_step = u8(r) % 3 ? 0 : scalar(r);
+    o.relaxation = u8(r) % 4 ? 1 : scalar(r);
+    o.accelerate = u8(r) % 2;
+    o.ista = u8(r) % 2;
+    o.backtracking = u8(r) % 2;
+    o.solution_radius = u8(r) % 4 ? 0 : scalar(r);
+    return o;
+}
+
 static int64_t operator_size(const ik_linop* op) {
     int64_t shape[IK_MAX_NDIM];
     int32_t nd = 0;
@@ -232,15 +264,19 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fill_arenas(&r);
     ik_linop* ops[POOL] = {NULL, NULL, NULL, NULL};
     ik_tv_prox* prox = NULL;
+    ik_functional* funcs[POOL] = {NULL, NULL, NULL, NULL};
     descriptor a, b, c;
     int steps = 0, combinations = 0; /* combinators nest: at most 3 per input keeps the work bounded */
     while (r.at < r.size && steps++ < 24) {
         uint8_t call = u8(&r);
         ik_linop** slot = &ops[u8(&r) % POOL];
         const ik_linop* any = ops[u8(&r) % POOL];
+        ik_functional** fslot = &funcs[u8(&r) % POOL];
+        ik_functional* f = funcs[u8(&r) % POOL];
         ik_linop* made = NULL;
-        if (call % 30 >= 9 && call % 30 <= 14 && ++combinations > 3) continue;
-        switch (call % 30) {
+        ik_functional* fmade = NULL;
+        if (((call % 36 >= 9 && call % 36 <= 14) || call % 36 == 30) && ++combinations > 3) continue;
+        switch (call % 36) {
         case 0: { int32_t nd = decode_shape(&r); ik_linop_create_identity(&made, nd, extents, dtype_of(&r)); break; }
         case 1: { int32_t nd = decode_shape(&r); ik_linop_create_scaling(&made, nd, extents, dtype_of(&r), scalar(&r)); break; }
         case 2: decode_array(&r, &a, 0); if (small(&a)) ik_linop_create_diagonal(&made, &a.a, dtype_of(&r)); break;
@@ -304,8 +340,8 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             decode_array(&r, &a, 0);
             decode_array(&r, &b, u8(&r) % 2 ? 0 : 1);
             if (small(&a) && small(&b)) {
-                if (call % 30 == 19) ik_linop_apply(any, &a.a, &b.a);
-                else if (call % 30 == 20) ik_linop_apply_adjoint(any, &a.a, &b.a);
+                if (call % 36 == 19) ik_linop_apply(any, &a.a, &b.a);
+                else if (call % 36 == 20) ik_linop_apply_adjoint(any, &a.a, &b.a);
                 else ik_linop_solve_normal(any, scalar(&r), &a.a, &b.a);
             }
             break;
@@ -383,13 +419,115 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                        (int32_t)(u8(&r) % 7) - 1, u8(&r) % 2, &b.a);
             break;
         }
+        case 29: { /* the functionals' create functions */
+            int32_t nd = decode_shape(&r);
+            ik_dtype dt = dtype_of(&r);
+            decode_array(&r, &a, 2);
+            decode_array(&r, &b, 3);
+            int arrays = small(&a) && small(&b);
+            int64_t n = 1;
+            for (int i = 0; i < nd && i < IK_MAX_NDIM; i++) n *= extents[i] > 0 && extents[i] < 64 ? extents[i] : 64;
+            switch (u8(&r) % 9) {
+            case 0: if (arrays) ik_functional_create_l1(&fmade, nd, extents, dt, u8(&r) % 2 ? &a.a : NULL); break;
+            case 1: ik_functional_create_squared_l2(&fmade, nd, extents, dt); break;
+            case 2: ik_functional_create_group_l21(&fmade, nd, extents, dt, (int32_t)(u8(&r) % 6) - 1); break;
+            case 3: ik_functional_create_box(&fmade, nd, extents, dt, scalar(&r), scalar(&r)); break;
+            case 4: ik_functional_create_nonnegative(&fmade, nd, extents, dt); break;
+            case 5: if (arrays) ik_functional_create_l2_ball(&fmade, &a.a, scalar(&r)); break;
+            case 6: if (arrays) ik_functional_create_kl(&fmade, &a.a, u8(&r) % 2 ? &b.a : NULL); break;
+            case 7: {
+                decode_array(&r, &c, 4);
+                ik_tv_options o = decode_options(&r, &c);
+                if (small(&c) && n <= MAX_ELEMENTS) ik_functional_create_tv(&fmade, nd, extents, dt, u8(&r) % 4 ? &o : NULL);
+                break;
+            }
+            default: ik_functional_create_scaled(&fmade, f, scalar(&r)); break;
+            }
+            break;
+        }
+        case 30: { /* functionals made from others and from operators */
+            decode_array(&r, &a, 2);
+            const ik_functional* list[3] = {f, funcs[u8(&r) % POOL], funcs[u8(&r) % POOL]};
+            switch (u8(&r) % 5) {
+            case 0: if (small(&a)) ik_functional_create_translated(&fmade, f, &a.a); break;
+            case 1: if (operator_size(any) <= 8 * MAX_ELEMENTS) ik_functional_create_composed(&fmade, f, any); break;
+            case 2:
+                decode_array(&r, &b, 3);
+                if (small(&a) && small(&b) && operator_size(any) <= 8 * MAX_ELEMENTS)
+                    ik_functional_create_least_squares(&fmade, any, u8(&r) % 2 ? &a.a : NULL, u8(&r) % 2 ? &b.a : NULL);
+                break;
+            case 3: if (operator_size(any) <= 8 * MAX_ELEMENTS) ik_functional_create_tikhonov(&fmade, any); break;
+            default: ik_functional_create_separable_sum(&fmade, u8(&r) % 8 ? list : NULL, (int32_t)(u8(&r) % 5) - 1); break;
+            }
+            break;
+        }
+        case 31: { /* values */
+            decode_array(&r, &a, 0);
+            double value = 0;
+            uint32_t caps;
+            if (small(&a)) {
+                ik_functional_value(f, &a.a, u8(&r) % 8 ? &value : NULL);
+                ik_functional_conjugate_value(f, &a.a, &value);
+                ik_functional_dual_scale(f, &a.a, &value);
+            }
+            ik_functional_capabilities(f, u8(&r) % 8 ? &caps : NULL);
+            ik_functional_constants(f, u8(&r) % 2 ? &value : NULL, u8(&r) % 2 ? &value : NULL);
+            break;
+        }
+        case 32: { /* maps */
+            decode_array(&r, &a, 0);
+            decode_array(&r, &b, u8(&r) % 2 ? 0 : 1);
+            if (small(&a) && small(&b)) {
+                uint8_t which = u8(&r) % 3;
+                if (which == 0) ik_functional_gradient(f, &a.a, &b.a);
+                else if (which == 1) ik_functional_prox(f, &a.a, scalar(&r), &b.a);
+                else ik_functional_prox_conjugate(f, &a.a, scalar(&r), &b.a);
+            }
+            break;
+        }
+        case 33: { /* checks and queries */
+            ik_functional_check_report report;
+            ik_functional_check_report_init(&report);
+            if (u8(&r) % 8 == 0) report.struct_size = 5;
+            if (functional_size(f) <= MAX_ELEMENTS)
+                ik_functional_check(f, u64(&r), scalar(&r), u8(&r) % 8 ? &report : NULL);
+            ik_tv_info info;
+            ik_tv_info_init(&info);
+            ik_functional_tv_info(f, u8(&r) % 4 ? &info : NULL);
+            int64_t shape[IK_MAX_NDIM];
+            int32_t nd;
+            ik_dtype dt;
+            ik_functional_shape(f, u8(&r) % 8 ? shape : NULL, &nd, &dt);
+            break;
+        }
+        case 34: { /* the solver */
+            decode_array(&r, &a, 1);
+            ik_solver_options o = decode_solver_options(&r);
+            ik_solver_info info;
+            ik_solver_info_init(&info);
+            if (u8(&r) % 8 == 0) info.struct_size = 7;
+            int32_t count = (int32_t)(u8(&r) % 4) - 1;
+            const ik_functional* list[2] = {f, funcs[u8(&r) % POOL]};
+            const ik_linop* maps[2] = {u8(&r) % 2 ? any : NULL, u8(&r) % 2 ? ops[u8(&r) % POOL] : NULL};
+            const ik_functional* g = u8(&r) % 2 ? funcs[u8(&r) % POOL] : NULL;
+            int bounded = functional_size(list[0]) <= MAX_ELEMENTS && functional_size(list[1]) <= MAX_ELEMENTS
+                          && operator_size(any) <= 8 * MAX_ELEMENTS;
+            if (small(&a) && bounded)
+                ik_solve(u8(&r) % 8 ? list : NULL, u8(&r) % 2 ? maps : NULL, count, g, &a.a, u8(&r) % 8 ? &o : NULL,
+                         u8(&r) % 4 ? &info : NULL);
+            break;
+        }
         default: {
             /* Handles of the wrong kind, destroy, and the version and status functions. */
             double value;
             ik_linop_norm((const ik_linop*)prox, 1, 1e-3, 3, &value);
             ik_tv_prox_apply((ik_tv_prox*)any, NULL, 0.1, NULL, NULL);
+            ik_functional_value((ik_functional*)any, NULL, &value);
+            ik_linop_destroy((ik_linop*)f); /* of another kind: ignored */
             ik_linop_destroy(*slot);
             *slot = NULL;
+            ik_functional_destroy(*fslot);
+            *fslot = NULL;
             (void)ik_status_string((int)(int8_t)u8(&r));
             (void)ik_last_error_message();
             (void)ik_version_string();
@@ -402,8 +540,13 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             ik_linop_destroy(*slot);
             *slot = made;
         }
+        if (fmade) {
+            ik_functional_destroy(*fslot);
+            *fslot = fmade;
+        }
     }
     for (int i = 0; i < POOL; i++) ik_linop_destroy(ops[i]);
+    for (int i = 0; i < POOL; i++) ik_functional_destroy(funcs[i]);
     ik_tv_prox_destroy(prox);
     return 0;
 }
