@@ -28,10 +28,14 @@ echo "== C API test: memory exhaustion under an address-space limit"
 cc "${flags[@]}" -D_DEFAULT_SOURCE -ITests/c Tests/c/test_oom.c "${link[@]}" -o "$work/test_oom"
 "$work/test_oom"
 
-echo "== C++ compiles the header"
+echo "== C++ compiles the header (and its experimental tier)"
 printf '#include "inversekit.h"\nint main() { return ik_abi_version() == IK_ABI_VERSION ? 0 : 1; }\n' > "$work/header.cpp"
 c++ -std=c++17 -Wall -Wextra -Werror -Iinclude "$work/header.cpp" "${link[@]}" -o "$work/header_cpp"
 "$work/header_cpp"
+printf '#define IK_EXPERIMENTAL_API\n#include "inversekit.h"\nint main() { ik_solver_options o; ik_solver_options_init(&o); return o.max_iterations == 1000 ? 0 : 1; }\n' \
+    > "$work/experimental.cpp"
+c++ -std=c++17 -Wall -Wextra -Werror -Iinclude "$work/experimental.cpp" "${link[@]}" -o "$work/experimental_cpp"
+"$work/experimental_cpp"
 
 echo "== example: tv_denoise_pgm"
 cc "${flags[@]}" examples/c/tv_denoise_pgm.c "${link[@]}" -o "$work/tv_denoise_pgm"
