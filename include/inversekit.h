@@ -553,6 +553,30 @@ IK_API int ik_linop_norm_bound(const ik_linop* op, double* bound);
 /* Replaces the cached bound with one the caller knows (finite, >= 0). */
 IK_API int ik_linop_set_norm_bound(const ik_linop* op, double bound);
 
+/* ---- User-defined operators through a versioned callback struct (ABI rule 9) --------------------- */
+
+/* x = (A^H A + rho I)^{-1} b for the user's operator; b and x contiguous of the input shape and
+ * dtype. Return 0, or nonzero to fail the call (IK_ERR_CALLBACK). */
+typedef int (*ik_linop_normal_solve_function)(void* user_data, double rho, const ik_array* b, ik_array* x);
+
+typedef struct ik_linop_callbacks {
+    uint32_t struct_size;             /* sizeof(ik_linop_callbacks) */
+    void* user_data;                  /* passed to every function */
+    ik_linop_function apply;          /* required: output = A input */
+    ik_linop_function adjoint;        /* required: input = A^H output */
+    ik_release_function release;      /* NULL, or called once when the operator is destroyed */
+    ik_linop_normal_solve_function normal_solve; /* NULL, or the closed-form normal solve */
+    double norm_bound;                /* 0 (unknown), or an upper bound on ||A||_2 (finite) */
+} ik_linop_callbacks;
+
+/* An operator from user functions, like ik_linop_create_callback, with the optional members of
+ * `callbacks`: a normal solve (then ik_linop_solve_normal, closed-form least-squares proxes and
+ * ADMM-type solvers use it) and a norm bound (then step sizes use it instead of an estimate).
+ * Members are only ever appended. If creation fails, release is not called. */
+IK_API int ik_linop_create_from_callbacks(ik_linop** out, int32_t input_ndim, const int64_t* input_shape,
+                                          ik_dtype input_dtype, int32_t output_ndim, const int64_t* output_shape,
+                                          ik_dtype output_dtype, const ik_linop_callbacks* callbacks);
+
 /* ---- Functionals ---------------------------------------------------------------------------------
  * An ik_functional is a convex f: R^n or C^n -> R u {+inf} on arrays of one shape and dtype, with
  * what a solver needs of it: value (+INFINITY off the domain), gradient, prox_{tau f}, the prox of

@@ -351,3 +351,65 @@ public func ikLinopNormBound(_ op: OpaquePointer?, _ bound: UnsafeMutablePointer
 public func ikLinopSetNormBound(_ op: OpaquePointer?, _ bound: Double) -> Int32 {
     apiCall { try operatorFrom(op).setNormUpperBound(bound) }
 }
+
+// MARK: Experimental: operators from a versioned callback struct
+
+@_cdecl("ik_linop_create_from_callbacks")
+public func ikLinopCreateFromCallbacks(
+    _ out: UnsafeMutablePointer<OpaquePointer?>?, _ inputNDim: Int32, _ inputShape: UnsafePointer<Int64>?,
+    _ inputDType: ik_dtype, _ outputNDim: Int32, _ outputShape: UnsafePointer<Int64>?, _ outputDType: ik_dtype,
+    _ callbacks: UnsafePointer<ik_linop_callbacks>?
+) -> Int32 {
+    createOperator(out) {
+        guard let callbacks else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid callbacks: NULL") }
+        let size = callbacks.pointee.struct_size
+        guard size == UInt32(MemoryLayout<ik_linop_callbacks>.size) else {
+            throw CAPIError(IK_ERR_STRUCT_VERSION,
+                            "Invalid callbacks: struct_size \(size) is not \(MemoryLayout<ik_linop_callbacks>.size); set it to sizeof(ik_linop_callbacks)")
+        }
+        let c = callbacks.pointee
+        let inShape = try parseShape(inputNDim, inputShape, "input_shape")
+        let outShape = try parseShape(outputNDim, outputShape, "output_shape")
+        let inType = try parseDType(inputDType, "input_dtype")
+        let outType = try parseDType(outputDType, "output_dtype")
+        guard let apply = c.apply else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid callbacks.apply: NULL function") }
+        guard let adjoint = c.adjoint else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid callbacks.adjoint: NULL function") }
+        guard c.norm_bound.isFinite, c.norm_bound >= 0 else {
+            throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid callbacks.norm_bound: expected a finite value >= 0 (0 for unknown), got \(c.norm_bound)")
+        }
+        let user = c.user_data
+        let forward = UserFunction(function: apply, name: "apply", user: user, input: (inShape, inType), output: (outShape, outType))
+        let backward = UserFunction(function: adjoint, name: "adjoint", user: user, input: (outShape, outType), output: (inShape, inType))
+        let normal = c.normal_solve.map { f in
+            UserNormalSolve(function: f, user: user, shape: inShape, type: inType)
+        }
+        let release = c.release
+        return try CallbackOperator(inputShape: inShape, outputShape: outShape, inputType: inType, outputType: outType,
+                                    forward: forward.call, adjoint: backward.call, normalSolve: normal.map { n in n.call },
+                                    normBound: c.norm_bound > 0 ? c.norm_bound : nil,
+                                    release: release.map { r in { r(user) } })
+    }
+}
+
+/// The user's normal solve with the input shape it is called with.
+private struct UserNormalSolve {
+    let function: ik_linop_normal_solve_function
+    let user: UnsafeMutableRawPointer?
+    let shape: [Int]
+    let type: ScalarType
+
+    func call(_ rho: Double, _ b: UnsafeRawPointer, _ x: UnsafeMutableRawPointer) throws {
+        var extents = shape.map(Int64.init)
+        let status: Int32 = extents.withUnsafeMutableBufferPointer { e in
+            let device = ik_device(device_type: Int32(IK_DEVICE_CPU.rawValue), device_id: 0)
+            var bArray = ik_array(data: UnsafeMutableRawPointer(mutating: b), device: device, ndim: Int32(shape.count),
+                                  dtype: dtypeOf(type), shape: e.baseAddress, strides: nil, byte_offset: 0)
+            var xArray = ik_array(data: x, device: device, ndim: Int32(shape.count), dtype: dtypeOf(type),
+                                  shape: e.baseAddress, strides: nil, byte_offset: 0)
+            return function(user, rho, &bArray, &xArray)
+        }
+        guard status == 0 else {
+            throw InverseKitError(.callback, "The normal_solve callback reported failure (returned \(status))")
+        }
+    }
+}

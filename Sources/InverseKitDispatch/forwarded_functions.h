@@ -46,6 +46,7 @@
     X(ik_linop_normal_test) \
     X(ik_linop_norm_bound) \
     X(ik_linop_set_norm_bound) \
+    X(ik_linop_create_from_callbacks) \
     X(ik_functional_create_l1) \
     X(ik_functional_create_squared_l2) \
     X(ik_functional_create_group_l21) \

@@ -184,6 +184,10 @@ IK_API int ik_linop_set_norm_bound(const ik_linop* op, double bound) {
     IK_FORWARD_INT(ik_linop_set_norm_bound, op, bound);
 }
 
+IK_API int ik_linop_create_from_callbacks(ik_linop** out, int32_t input_ndim, const int64_t* input_shape, ik_dtype input_dtype, int32_t output_ndim, const int64_t* output_shape, ik_dtype output_dtype, const ik_linop_callbacks* callbacks) {
+    IK_FORWARD_INT(ik_linop_create_from_callbacks, out, input_ndim, input_shape, input_dtype, output_ndim, output_shape, output_dtype, callbacks);
+}
+
 IK_API int ik_functional_create_l1(ik_functional** out, int32_t ndim, const int64_t* shape, ik_dtype dtype, const ik_array* weights) {
     IK_FORWARD_INT(ik_functional_create_l1, out, ndim, shape, dtype, weights);
 }

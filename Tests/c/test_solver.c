@@ -1,5 +1,6 @@
 /* ik_solve through the C ABI: TV denoising against ik_tv_denoise, the Lasso by two methods, the
- * callback (stop and failure), divergence, and bad input. */
+ * callback (stop and failure), divergence, and bad input; and a user operator from the versioned
+ * callback struct, whose normal solve a least-squares prox uses. */
 #define IK_EXPERIMENTAL_API
 #include <math.h>
 #include <stdint.h>
@@ -34,6 +35,70 @@ static int copy_apply(void* user, const ik_array* in, ik_array* out) {
     (void)user;
     memcpy(out->data, in->data, N * sizeof(double));
     return 0;
+}
+/* A = 2 I as user functions, with its normal solve x = b / (4 + rho). */
+static int twice(void* user, const ik_array* in, ik_array* out) {
+    (void)user;
+    for (int i = 0; i < N; i++) ((double*)out->data)[i] = 2 * ((const double*)in->data)[i];
+    return 0;
+}
+static int twice_normal(void* user, double rho, const ik_array* b, ik_array* x) {
+    if (user) return 3; /* the failing variant */
+    for (int i = 0; i < N; i++) ((double*)x->data)[i] = ((const double*)b->data)[i] / (4 + rho);
+    return 0;
+}
+
+/* An operator from the versioned callback struct: its normal solve and norm bound are used. */
+static void user_operator(int64_t* shape) {
+    ik_dtype f64 = {IK_DTYPE_FLOAT, 64, 1};
+    ik_linop_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.struct_size = sizeof cb;
+    cb.apply = twice;
+    cb.adjoint = twice;
+    cb.normal_solve = twice_normal;
+    cb.norm_bound = 2.0;
+    ik_linop* a = NULL;
+    EXPECT(ik_linop_create_from_callbacks(&a, 2, shape, f64, 2, shape, f64, &cb) == IK_OK);
+    EXPECT(ik_linop_has_normal_solve(a) == 1);
+    double bound = 0, mismatch = 1;
+    EXPECT(ik_linop_norm_bound(a, &bound) == IK_OK && bound == 2.0);
+    EXPECT(ik_linop_normal_test(a, 0.5, 3, &mismatch) == IK_OK && mismatch < 1e-15);
+    double data[N], v[N], x[N];
+    for (int i = 0; i < N; i++) { data[i] = sin(i); v[i] = cos(i); }
+    ik_array da = make_array(data, 2, shape, NULL, 64), va = make_array(v, 2, shape, NULL, 64);
+    ik_array xa = make_array(x, 2, shape, NULL, 64);
+    /* Least squares with it: the prox in closed form, (4 + 1/tau) x = 2 y + v / tau. */
+    ik_functional* ls = NULL;
+    EXPECT(ik_functional_create_least_squares(&ls, a, &da, NULL) == IK_OK);
+    EXPECT(ik_functional_prox(ls, &va, 0.5, &xa) == IK_OK);
+    double worst = 0;
+    for (int i = 0; i < N; i++) worst = fmax(worst, fabs(x[i] - (2 * data[i] + v[i] / 0.5) / (4 + 2)));
+    EXPECT(worst < 1e-15);
+    double lipschitz = 0;
+    EXPECT(ik_functional_constants(ls, &lipschitz, NULL) == IK_OK && lipschitz == 4.0);
+    ik_functional_destroy(ls);
+    ik_linop_destroy(a);
+
+    ik_linop* sentinel = (ik_linop*)(uintptr_t)0x1;
+    a = sentinel;
+    cb.struct_size = 16;
+    EXPECT_ERROR(ik_linop_create_from_callbacks(&a, 2, shape, f64, 2, shape, f64, &cb), IK_ERR_STRUCT_VERSION, "struct_size");
+    cb.struct_size = sizeof cb;
+    cb.norm_bound = -1;
+    EXPECT_ERROR(ik_linop_create_from_callbacks(&a, 2, shape, f64, 2, shape, f64, &cb), IK_ERR_INVALID_ARGUMENT, "norm_bound");
+    cb.norm_bound = 0;
+    cb.apply = NULL;
+    EXPECT_ERROR(ik_linop_create_from_callbacks(&a, 2, shape, f64, 2, shape, f64, &cb), IK_ERR_NULL_POINTER, "callbacks.apply");
+    EXPECT_ERROR(ik_linop_create_from_callbacks(&a, 2, shape, f64, 2, shape, f64, NULL), IK_ERR_NULL_POINTER, "callbacks");
+    EXPECT(a == sentinel);
+    cb.apply = twice;
+    cb.user_data = (void*)1; /* the normal solve now fails */
+    EXPECT(ik_linop_create_from_callbacks(&a, 2, shape, f64, 2, shape, f64, &cb) == IK_OK);
+    for (int i = 0; i < N; i++) x[i] = 9;
+    EXPECT_ERROR(ik_linop_solve_normal(a, 1.0, &va, &xa), IK_ERR_CALLBACK, "normal_solve");
+    EXPECT(x[0] == 9 && x[N - 1] == 9);
+    ik_linop_destroy(a);
 }
 
 int main(void) {
@@ -156,6 +221,8 @@ int main(void) {
         worst = fmax(worst, fabs(x[i] - t));
     }
     EXPECT(worst < 1e-10);
+
+    user_operator(shape);
 
     ik_functional_destroy(l1_scaled);
     ik_functional_destroy(l1);

@@ -103,6 +103,22 @@ class IkTVInfo(ctypes.Structure):
     ]
 
 
+LINOP_FUNCTION = ctypes.CFUNCTYPE(c_int, c_void_p, POINTER(IkArray), POINTER(IkArray))
+NORMAL_SOLVE_FUNCTION = ctypes.CFUNCTYPE(c_int, c_void_p, c_double, POINTER(IkArray), POINTER(IkArray))
+
+
+class IkLinopCallbacks(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("user_data", c_void_p),
+        ("apply", LINOP_FUNCTION),
+        ("adjoint", LINOP_FUNCTION),
+        ("release", c_void_p),
+        ("normal_solve", NORMAL_SOLVE_FUNCTION),
+        ("norm_bound", c_double),
+    ]
+
+
 class IkFunctionalCheckReport(ctypes.Structure):
     _fields_ = [
         ("struct_size", c_uint32),
@@ -244,6 +260,9 @@ FUNCTIONS = [
     ("ik_linop_normal_test", c_int, [c_void_p, c_double, c_uint64, POINTER(c_double)], True),
     ("ik_linop_norm_bound", c_int, [c_void_p, POINTER(c_double)], True),
     ("ik_linop_set_norm_bound", c_int, [c_void_p, c_double], True),
+    ("ik_linop_create_from_callbacks", c_int,
+     [POINTER(c_void_p), c_int32, POINTER(c_int64), IkDtype, c_int32, POINTER(c_int64), IkDtype,
+      POINTER(IkLinopCallbacks)], True),
     ("ik_functional_create_l1", c_int, [POINTER(c_void_p), c_int32, POINTER(c_int64), IkDtype, POINTER(IkArray)], True),
     ("ik_functional_create_squared_l2", c_int, [POINTER(c_void_p), c_int32, POINTER(c_int64), IkDtype], True),
     ("ik_functional_create_group_l21", c_int, [POINTER(c_void_p), c_int32, POINTER(c_int64), IkDtype, c_int32], True),

@@ -373,7 +373,7 @@ def fbp(sinogram, angles, shape, filter: str = "ramp", spacing: float = 1.0, cir
     return out
 
 
-_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(_raw.IkArray), ctypes.POINTER(_raw.IkArray))
+_CALLBACK = _raw.LINOP_FUNCTION
 
 
 def _wrap(array_ptr) -> np.ndarray:
@@ -386,9 +386,14 @@ def _wrap(array_ptr) -> np.ndarray:
 
 
 def from_callable(apply: Callable[[np.ndarray], np.ndarray], adjoint: Callable[[np.ndarray], np.ndarray],
-                  input_shape, output_shape, dtype=np.float64, output_dtype=None) -> LinearOperator:
+                  input_shape, output_shape, dtype=np.float64, output_dtype=None,
+                  normal_solve: Optional[Callable[[np.ndarray, float], np.ndarray]] = None,
+                  norm_bound: Optional[float] = None) -> LinearOperator:
     """An operator from two Python functions (numpy in, numpy out). An exception raised by either
-    fails the call with CallbackError, chained to the original exception."""
+    fails the call with CallbackError, chained to the original exception. Optional (experimental
+    tier): `normal_solve(b, rho)` returning (A^H A + rho I)^{-1} b gives the operator a closed-form
+    normal solve (used by least-squares proxes); `norm_bound` an upper bound on ||A|| for step
+    sizes."""
     output_dtype = dtype if output_dtype is None else output_dtype
     errors: list = []
 
@@ -412,9 +417,35 @@ def from_callable(apply: Callable[[np.ndarray], np.ndarray], adjoint: Callable[[
     backward = bridge(adjoint, input_shape, dtype)
     in_ndim, in_extents = _shape_args(input_shape, "input_shape")
     out_ndim, out_extents = _shape_args(output_shape, "output_shape")
-    op = _create(_raw.lib.ik_linop_create_callback, in_ndim, in_extents, _ik_dtype(dtype), out_ndim, out_extents,
-                 _ik_dtype(output_dtype, "output_dtype"), forward, backward, None, None)
-    op._keepalive = (forward, backward)
+    if normal_solve is None and norm_bound is None:
+        op = _create(_raw.lib.ik_linop_create_callback, in_ndim, in_extents, _ik_dtype(dtype), out_ndim, out_extents,
+                     _ik_dtype(output_dtype, "output_dtype"), forward, backward, None, None)
+        op._keepalive = (forward, backward)
+    else:
+        def solve_call(_user, rho, src, dst):
+            try:
+                result = np.asarray(normal_solve(_wrap(src).copy(), rho))
+                target = _wrap(dst)
+                if result.shape != target.shape:
+                    raise ValueError(f"normal_solve returned shape {result.shape}, expected {target.shape}")
+                target[...] = result
+                return 0
+            except BaseException as exc:
+                errors.append(exc)
+                return 1
+
+        solver = _raw.NORMAL_SOLVE_FUNCTION(solve_call) if normal_solve is not None else _raw.NORMAL_SOLVE_FUNCTION()
+        callbacks = _raw.IkLinopCallbacks()
+        callbacks.struct_size = ctypes.sizeof(_raw.IkLinopCallbacks)
+        callbacks.apply, callbacks.adjoint, callbacks.normal_solve = forward, backward, solver
+        if norm_bound is not None:
+            bound = _checks.real(norm_bound, "norm_bound")
+            if not (np.isfinite(bound) and bound > 0):
+                raise InvalidArgumentError(f"Invalid norm_bound: expected a finite value > 0, got {bound}")
+            callbacks.norm_bound = bound
+        op = _create(_raw.lib.ik_linop_create_from_callbacks, in_ndim, in_extents, _ik_dtype(dtype), out_ndim,
+                     out_extents, _ik_dtype(output_dtype, "output_dtype"), ctypes.byref(callbacks))
+        op._keepalive = (forward, backward, solver)
     op._callback_errors = errors
     return _CallbackOperator.adopt(op)
 

@@ -99,3 +99,33 @@ def test_bad_input():
         ik.solvers.solve(terms, g=g, x0=np.ones((20, 18), complex))
     with pytest.raises(ik.InvalidArgumentError, match="at least one term"):
         ik.solvers.solve([])
+
+
+def test_user_operator_with_normal_solve_and_norm_bound():
+    # A = 3 I from Python callables, with its normal solve: least squares uses the closed form.
+    shape = (6, 5)
+    calls = []
+
+    def normal_solve(b, rho):
+        calls.append(rho)
+        return b / (9 + rho)
+
+    a = linop.from_callable(lambda x: 3 * x, lambda y: 3 * y, shape, shape, normal_solve=normal_solve, norm_bound=3.0)
+    assert a.has_normal_solve
+    b = np.arange(30.0).reshape(shape)
+    np.testing.assert_allclose(a.solve_normal(b, 1.0), b / 10, rtol=1e-15)
+    y = np.ones(shape)
+    ls = fn.least_squares(a, y)
+    assert ls.lipschitz == 9.0
+    x = ls.prox(np.zeros(shape), 0.5)
+    np.testing.assert_allclose(x, 3 * y / (9 + 2), rtol=1e-15)
+    assert calls[-1] == 2.0
+
+    def broken(b, rho):
+        raise ValueError("no")
+
+    bad = linop.from_callable(lambda x: x, lambda y: y, shape, shape, normal_solve=broken)
+    with pytest.raises(ik.CallbackError):
+        bad.solve_normal(b, 1.0)
+    with pytest.raises(ik.InvalidArgumentError, match="norm_bound"):
+        linop.from_callable(lambda x: x, lambda y: y, shape, shape, norm_bound=-1)
