@@ -9,10 +9,7 @@ func functionalFrom(_ pointer: OpaquePointer?, _ name: String = "f") throws -> F
 }
 
 private func createFunctional(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ build: () throws -> Functional) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
-        storeHandle(try creating(build), out)
-    }
+    createHandle(out, build)
 }
 
 /// An optional real array of `shape` (weights, background), read as Doubles.

@@ -9,13 +9,9 @@ func operatorFrom(_ pointer: OpaquePointer?, _ name: String = "op") throws -> Li
     try handle(pointer, as: LinearOperator.self, name: name, kind: "operator", type: "ik_linop")
 }
 
-/// The body of every ik_linop_create_*: checks `out`, builds the operator (core errors keep their
-/// status), and hands it to the caller retained. `out` is written only on success.
+/// The body of every ik_linop_create_*.
 func createOperator(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ build: () throws -> LinearOperator) -> Int32 {
-    apiCall {
-        let out = try requireOut(out)
-        storeHandle(try creating(build), out)
-    }
+    createHandle(out, build)
 }
 
 // MARK: Creation

@@ -32,6 +32,15 @@ func releaseHandle<T: AnyObject>(_ pointer: OpaquePointer?, as _: T.Type) {
     object.release()
 }
 
+/// The body of every create function: checks `out`, builds the object (core errors keep their
+/// status and message), and hands it to the caller retained. `out` is written only on success.
+func createHandle(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ build: () throws -> AnyObject) -> Int32 {
+    apiCall {
+        let out = try requireOut(out)
+        storeHandle(try creating(build), out)
+    }
+}
+
 func requireOut(_ out: UnsafeMutablePointer<OpaquePointer?>?) throws -> UnsafeMutablePointer<OpaquePointer?> {
     guard let out else { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid out: NULL") }
     return out

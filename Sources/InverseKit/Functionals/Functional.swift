@@ -153,8 +153,7 @@ open class Functional: CustomStringConvertible {
             throw InverseKitError(.internalError, "\(name) has no conjugate prox")
         }
         let w = UnsafeMutableRawPointer(scratch.pointer), n = realCount
-        Reals.copy(precision, v, into: w, n)
-        Reals.scale(precision, 1 / sigma, w, n)
+        Reals.scale(precision, 1 / sigma, v, into: w, n)
         try computeProx(w, step: 1 / sigma, into: w)
         Reals.combine(precision, 1, v, -sigma, w, into: s, n)
     }

@@ -16,13 +16,13 @@ package enum Reals {
         while i < n { z[i] = a * x[i] + b * y[i]; i += 1 }
     }
 
-    /// x = a x.
+    /// y = a x (y may be x).
     @inline(__always)
-    static func scale<T: LaneScalar>(_ a: T, _ x: UnsafeMutablePointer<T>, _ n: Int) {
+    static func scale<T: LaneScalar>(_ a: T, _ x: UnsafePointer<T>, into y: UnsafeMutablePointer<T>, _ n: Int) {
         let w = T.Lanes.width, va = T.Lanes(repeating: a)
         var i = 0
-        while i + w <= n { (va * T.Lanes.load(x + i)).store(to: x + i); i += w }
-        while i < n { x[i] = a * x[i]; i += 1 }
+        while i + w <= n { (va * T.Lanes.load(x + i)).store(to: y + i); i += w }
+        while i < n { y[i] = a * x[i]; i += 1 }
     }
 
     /// x = clamp(x, lower, upper) (lower <= upper).
@@ -126,12 +126,20 @@ package enum Reals {
         }
     }
 
+    /// y = a x in one pass (y may be x).
+    package static func scale(_ precision: ScalarType.Precision, _ a: Double, _ x: UnsafeRawPointer,
+                              into y: UnsafeMutableRawPointer, _ n: Int) {
+        switch precision {
+        case .single:
+            scale(Float(a), x.assumingMemoryBound(to: Float.self), into: y.assumingMemoryBound(to: Float.self), n)
+        case .double:
+            scale(a, x.assumingMemoryBound(to: Double.self), into: y.assumingMemoryBound(to: Double.self), n)
+        }
+    }
+
     /// x = a x.
     package static func scale(_ precision: ScalarType.Precision, _ a: Double, _ x: UnsafeMutableRawPointer, _ n: Int) {
-        switch precision {
-        case .single: scale(Float(a), x.assumingMemoryBound(to: Float.self), n)
-        case .double: scale(a, x.assumingMemoryBound(to: Double.self), n)
-        }
+        scale(precision, a, x, into: x, n)
     }
 
     /// y = x (n reals; the buffers may be the same).

@@ -54,11 +54,11 @@ public enum PrimalDual {
         let monitor = try SolverMonitor(objective: objective, options: options, callback: callback)
         let precision = objective.precision, n = objective.realCount, bytes = objective.bytes
 
-        // x (current), previous x, xbar, and an accumulator for sum K_i^H y_i and one adjoint.
-        let work = try WorkVectors(count: 4, bytes: bytes)
+        // x (current), previous x, xbar, an accumulator for sum K_i^H y_i and one adjoint image.
+        let work = try WorkVectors(count: 5, bytes: bytes)
         // x and its predecessor swap buffers each iteration instead of being copied.
         var current = work[0], previous = work[1]
-        let xbar = work[2], sum = work[3]
+        let xbar = work[2], sum = work[3], adjoint = work[4]
         let termWork = try terms.map { try WorkVectors(count: 3, bytes: $0.functional.bytes) }
         let y = termWork.map { $0[0] }, image = termWork.map { $0[1] }
         // The dual iterate converges more slowly than x: at checks, the smooth terms' gradients at
@@ -67,9 +67,8 @@ public enum PrimalDual {
         let smooth = terms.map { $0.functional.capabilities.contains(.gradient) }
         let candidates: [[UnsafeRawPointer]] = [y.map { UnsafeRawPointer($0) }]
             + (smooth.contains(true) ? [terms.indices.map { UnsafeRawPointer(smooth[$0] ? induced[$0] : y[$0]) }] : [])
-        let adjointBuffer = try WorkVectors(count: 1, bytes: bytes)
         // The loop reaches the buffers through raw pointers: keep their owners alive to the end.
-        defer { withExtendedLifetime((work, termWork, adjointBuffer)) {} }
+        defer { withExtendedLifetime((work, termWork)) {} }
         if options.warmStart {
             guard Reals.allFinite(precision, x, n) else {
                 throw InverseKitError(.notFinite, "Invalid x: the warm start is not finite")
@@ -86,18 +85,28 @@ public enum PrimalDual {
         var done = 0
 
         for k in 1...options.maxIterations {
-            // Dual steps.
+            // Dual steps (an identity term reads xbar itself instead of a copy).
             for i in terms.indices {
-                try objective.image(i, xbar, into: image[i])
-                Reals.combine(precision, 1, y[i], sigma, image[i], into: image[i], terms[i].functional.realCount)
+                var kx = UnsafeRawPointer(xbar)
+                if let k = terms[i].linearOperator {
+                    try k.apply(xbar, into: image[i])
+                    kx = UnsafeRawPointer(image[i])
+                }
+                Reals.combine(precision, 1, y[i], sigma, kx, into: image[i], terms[i].functional.realCount)
                 try terms[i].functional.proxConjugate(image[i], step: sigma, into: y[i])
             }
-            // Primal step.
+            // Primal step: sum = sum_i K_i^H y_i, identity terms added without a copy.
             swap(&current, &previous)
-            try objective.adjointImage(0, y[0], into: sum)
-            for i in terms.indices.dropFirst() {
-                try objective.adjointImage(i, y[i], into: adjointBuffer[0])
-                Reals.combine(precision, 1, sum, 1, adjointBuffer[0], into: sum, n)
+            for i in terms.indices {
+                let k = terms[i].linearOperator
+                if i == 0 {
+                    if let k { try k.applyAdjoint(y[0], into: sum) } else { Reals.copy(precision, y[0], into: sum, n) }
+                } else if let k {
+                    try k.applyAdjoint(y[i], into: adjoint)
+                    Reals.combine(precision, 1, sum, 1, adjoint, into: sum, n)
+                } else {
+                    Reals.combine(precision, 1, sum, 1, y[i], into: sum, n)
+                }
             }
             Reals.combine(precision, 1, previous, -tau, sum, into: current, n)
             if let g = objective.g { try g.prox(current, step: tau, into: current) }

@@ -47,8 +47,7 @@ public final class ScaledFunctional: Functional {
 
     override public func computeProxConjugate(_ v: UnsafeRawPointer, step sigma: Double,
                                               into s: UnsafeMutableRawPointer) throws {
-        Reals.copy(precision, v, into: s, realCount)
-        Reals.scale(precision, 1 / scale, s, realCount)
+        Reals.scale(precision, 1 / scale, v, into: s, realCount)
         try base.proxConjugate(s, step: sigma / scale, into: s)
         Reals.scale(precision, scale, s, realCount)
     }

@@ -40,8 +40,7 @@ extension Functional {
         if caps.contains(.prox) {
             try prox(v, step: tau, into: p)
             if caps.contains(.proxConjugate) {
-                Reals.copy(precision, v, into: s, n)
-                Reals.scale(precision, 1 / tau, s, n)
+                Reals.scale(precision, 1 / tau, v, into: s, n)
                 try proxConjugate(s, step: 1 / tau, into: s)
                 // p + tau s - v, in z.
                 Reals.combine(precision, 1, p, tau, s, into: z, n)

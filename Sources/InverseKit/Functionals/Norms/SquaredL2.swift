@@ -28,8 +28,7 @@ public final class SquaredL2Norm: Functional {
     }
 
     override public func computeProx(_ v: UnsafeRawPointer, step tau: Double, into x: UnsafeMutableRawPointer) throws {
-        Reals.copy(precision, v, into: x, realCount)
-        Reals.scale(precision, 1 / (1 + tau), x, realCount)
+        Reals.scale(precision, 1 / (1 + tau), v, into: x, realCount)
     }
 
     override public func computeProxConjugate(_ v: UnsafeRawPointer, step sigma: Double,
