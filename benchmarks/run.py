@@ -26,10 +26,15 @@ Operators:
   * convolution with a 15 x 15 kernel on 512^2 and 2048^2, periodic and zero-padded "same",
     against scipy.fft (rfft2 products) and scipy.signal.fftconvolve.
 
+Time per apply (benchmarks/apply.py): convolution, Fourier, Radon, a product of two operators and
+a TV prox step at 64^2 and 256^2; with --baseline LIBRARY also for that build (say, an earlier
+commit's libinversekit.so), measured in the same run, with before / after ratios.
+
 Reconstruction (benchmarks/reconstruction.py): TV deblurring of the 512^2 camera image against
 PyProximal's PrimalDual, and few-view CT (256^2, 60 angles, TV, x >= 0), to a relative gap of 1e-4.
 
-    python3 benchmarks/run.py [--quick] [--json PATH] [--only tv|operators|reconstruction]
+    python3 benchmarks/run.py [--quick] [--json PATH] [--only tv|operators|apply|reconstruction]
+                              [--baseline LIBRARY]
 
 --quick runs 512^2 only. Ratios > 1 mean InverseKit is faster (peer time / our time), except
 "per-iteration vs C", which is our time / C time (target <= 1.5).
@@ -115,7 +120,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="512^2 only")
     parser.add_argument("--json", type=Path, help="write the measurements here")
-    parser.add_argument("--only", choices=["tv", "operators", "reconstruction"], help="run one group")
+    parser.add_argument("--only", choices=["tv", "operators", "apply", "reconstruction"], help="run one group")
+    parser.add_argument("--baseline", type=Path, help="time per apply also for this libinversekit.so")
     args = parser.parse_args()
 
     from skimage.restoration import denoise_tv_chambolle
@@ -125,25 +131,36 @@ def main() -> None:
         prox_tv = None
         print("proxTV not installed: skipping it", file=sys.stderr)
 
+    records, ratios, record = make_recorder()
+    sizes = [512] if args.quick else [512, 2048]
+    if args.only in (None, "tv"):
+        tv_benchmarks(sizes, record, ratios, denoise_tv_chambolle, prox_tv)
+    if args.only in (None, "operators"):
+        operator_benchmarks(sizes, record, ratios)
+    if args.only in (None, "apply"):
+        from apply import apply_benchmarks
+        apply_benchmarks(record, ratios, args.baseline)
+    if args.only in (None, "reconstruction"):
+        from reconstruction import reconstruction_benchmarks
+        reconstruction_benchmarks(record, ratios)
+    report(ratios, records, args.json)
+
+
+def make_recorder():
+    """(records, ratios, record): the lists a run fills and the function that adds and prints one
+    measurement."""
     records: list[dict] = []
     ratios: list[tuple[str, float, str]] = []
 
     def record(case, impl, dtype, threads, seconds, **extra):
         records.append(dict(case=case, impl=impl, dtype=dtype, threads=threads, median_s=seconds, **extra))
         gap = extra.get("rel_gap")
-        print(f"  {impl:<24} {dtype:<8} threads={threads}  {seconds * 1e3:10.2f} ms"
+        print(f"  {case + '  ' if case.startswith('apply') else ''}{impl:<24} {dtype:<8} threads={threads}  "
+              f"{seconds * 1e3:10.3f} ms"
               + (f"  rel_gap={gap:.2e}" if gap is not None else "")
               + (f"  iterations={extra['iterations']}" if "iterations" in extra else ""), flush=True)
 
-    sizes = [512] if args.quick else [512, 2048]
-    if args.only in (None, "tv"):
-        tv_benchmarks(sizes, record, ratios, denoise_tv_chambolle, prox_tv)
-    if args.only in (None, "operators"):
-        operator_benchmarks(sizes, record, ratios)
-    if args.only in (None, "reconstruction"):
-        from reconstruction import reconstruction_benchmarks
-        reconstruction_benchmarks(record, ratios)
-    report(ratios, records, args.json)
+    return records, ratios, record
 
 
 def tv_benchmarks(sizes, record, ratios, denoise_tv_chambolle, prox_tv):

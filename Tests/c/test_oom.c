@@ -85,15 +85,14 @@ int main(void) {
         EXPECT_OOM(ik_tv_denoise(&y, &x, NULL, NULL, NULL));
         EXPECT(reserve[0] == 7);
         reserve[0] = 0;
-        /* The object made before the limit: strided input and output are copied, and the solver
-         * needs work buffers of the dual's size. */
-        int64_t two[2] = {2 * 4096, 2};
-        ik_array py = make_array(reserve, 2, prox_shape, two, 32);
-        ik_array px = make_array(reserve + ((size_t)1 << 30), 2, prox_shape, two, 32);
+        /* The object made before the limit holds its dual and its solvers' work space, so
+         * applying it to contiguous arrays needs no memory at all. */
+        ik_array py = make_array(reserve, 2, prox_shape, NULL, 32);
+        ik_array px = make_array(reserve + ((size_t)1 << 30), 2, prox_shape, NULL, 32);
         ik_tv_info info;
         ik_tv_info_init(&info);
-        EXPECT_OOM(ik_tv_prox_apply(prox_made, &py, 0.1, &px, &info));
-        EXPECT(info.iterations == 0);
+        EXPECT(ik_tv_prox_apply(prox_made, &py, 0.1, &px, &info) == IK_OK);
+        EXPECT(info.iterations > 0);
         ik_tv_prox_destroy(prox_made);
         /* The TV value of a huge zero-stride image with weights: both copied. */
         double value = -1;
@@ -168,8 +167,10 @@ int main(void) {
         int64_t huge[1] = {(int64_t)1 << 31}; /* 8 GiB of float32 */
         ik_linop* identity = NULL;
         EXPECT(ik_linop_create_identity(&identity, 1, huge, dtype(IK_DTYPE_FLOAT, 32)) == IK_OK);
+        /* A product holds its intermediate from creation on: making this one is what fails. */
         ik_linop* product = NULL;
-        EXPECT(ik_linop_create_product(&product, identity, identity) == IK_OK);
+        EXPECT_OOM(ik_linop_create_product(&product, identity, identity));
+        EXPECT(product == NULL);
         ik_array x = make_array(reserve, 1, huge, zero_strides, 32);
         int64_t two[1] = {2};
         ik_array y_strided = make_array(reserve, 1, huge, two, 32); /* 16 GiB span, copied */
@@ -180,9 +181,6 @@ int main(void) {
         EXPECT_OOM(ik_linop_norm(identity, 1, 1e-6, 10, &value));
         EXPECT_OOM(ik_linop_adjoint_test(identity, 1, &value));
         EXPECT(value == -1);
-        ik_array y = make_array(reserve, 1, huge, NULL, 32);
-        EXPECT_OOM(ik_linop_apply(product, &x, &y)); /* the intermediate of a product */
-        ik_linop_destroy(product);
         ik_linop_destroy(identity);
 
         double angles[4] = {0, 0.5, 1, 1.5};
@@ -192,18 +190,10 @@ int main(void) {
         ik_array image = make_array(reserve, 2, image_shape, NULL, 64);
         EXPECT_OOM(ik_fbp(&sinogram, angles, 4, 1.0, IK_FBP_RAMP, 0, &image));
 
+        /* The projector's padded copies of a 2 GiB image are made with it. */
         ik_linop* radon = NULL;
-        EXPECT(ik_linop_create_radon(&radon, 1 << 14, 1 << 14, angles, 4, 0, 1.0, 0, dtype(IK_DTYPE_FLOAT, 64), 1)
-               == IK_OK);
-        int64_t radon_in[2] = {1 << 14, 1 << 14};
-        ik_array rx = make_array(reserve, 2, radon_in, zero_strides, 64);
-        int64_t radon_out[2];
-        int32_t ndim;
-        ik_dtype out_type;
-        EXPECT(ik_linop_output_shape(radon, radon_out, &ndim, &out_type) == IK_OK);
-        ik_array ry = make_array(reserve, 2, radon_out, NULL, 64);
-        EXPECT_OOM(ik_linop_apply(radon, &rx, &ry)); /* padded copies of a 2 GiB image */
-        ik_linop_destroy(radon);
+        EXPECT_OOM(ik_linop_create_radon(&radon, 1 << 14, 1 << 14, angles, 4, 0, 1.0, 0, dtype(IK_DTYPE_FLOAT, 64), 1));
+        EXPECT(radon == NULL);
     }
     /* Functionals and the solver: work buffers sized by the argument's shape. */
     {

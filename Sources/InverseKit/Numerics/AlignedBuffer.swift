@@ -3,6 +3,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
+
+/// Work buffers allocated since the process began; tests read it to show that applying an object
+/// allocates none.
+package let workBuffersAllocated = Atomic<Int>(0)
 
 /// An owned, 64-byte aligned, uninitialised buffer of `count` scalars. Allocation failure is an
 /// error, not a trap, so that a huge request from a caller ends in a status instead of an abort.
@@ -25,6 +30,7 @@ package final class AlignedBuffer<T> {
         #if os(Linux)
         if huge { _ = madvise(memory, bytes, MADV_HUGEPAGE) } // advice only: failure changes nothing
         #endif
+        workBuffersAllocated.wrappingAdd(1, ordering: .relaxed)
         self.pointer = memory.bindMemory(to: T.self, capacity: max(count, 1))
         self.count = count
     }

@@ -47,14 +47,25 @@ package final class ThreadTeam {
     }
 
     /// Runs `body(rank, team)` on `size` threads (the caller is rank 0) and returns when all have
-    /// finished. If the system refuses to start threads, the team shrinks to the ones it got: the
-    /// body must split its work by `team.size`, never by the size it asked for.
-    package static func run(size requested: Int, _ body: @escaping (Int, ThreadTeam) -> Void) {
+    /// finished, with the size of the team that ran. The other members are the persistent workers
+    /// of `WorkerPool.shared`, so a call starts no thread once the pool has grown to the size (see
+    /// `WorkerPool.reserve`). A call made while the pool is busy (from another thread, or from
+    /// inside a team) gets threads of its own for that call. If the system refuses to start
+    /// threads, the team shrinks to the ones it got: the body must split its work by `team.size`,
+    /// never by the size it asked for.
+    @discardableResult
+    package static func run(size requested: Int, _ body: @escaping (Int, ThreadTeam) -> Void) -> Int {
         let wanted = max(1, requested)
         if wanted == 1 {
             body(0, ThreadTeam(size: 1))
-            return
+            return 1
         }
+        if let size = WorkerPool.shared.run(size: wanted, body, makeTeam: { ThreadTeam(size: $0) }) { return size }
+        return runOnNewThreads(size: wanted, body)
+    }
+
+    /// The same on threads started for this call and joined before it returns.
+    private static func runOnNewThreads(size wanted: Int, _ body: @escaping (Int, ThreadTeam) -> Void) -> Int {
         // Threads start parked on a gate; once we know how many were created, the team is built
         // with that size and the gate opens.
         let gate = StartGate(body: body)
@@ -70,11 +81,17 @@ package final class ThreadTeam {
             threads.append(thread)
         }
         let team = ThreadTeam(size: threads.count + 1)
+        threadsStarted.wrappingAdd(threads.count, ordering: .relaxed)
         gate.open(team: team)
         body(0, team)
         for thread in threads { pthread_join(thread, nil) }
+        return team.size
     }
 }
+
+/// Threads the library has started since the process began (pool workers and per-call threads);
+/// tests read it to show that applying an object starts none.
+package let threadsStarted = Atomic<Int>(0)
 
 private final class StartGate {
     let body: (Int, ThreadTeam) -> Void

@@ -64,17 +64,17 @@ public final class TVFunctional: Functional {
 
     override public func evaluate(_ x: UnsafeRawPointer) throws -> Double {
         switch engine {
-        case .single(_, let w): return try value(x.assumingMemoryBound(to: Float.self), w?.buffer)
-        case .double(_, let w): return try value(x.assumingMemoryBound(to: Double.self), w?.buffer)
+        case .single(let prox, _): return try value(x.assumingMemoryBound(to: Float.self), prox)
+        case .double(let prox, _): return try value(x.assumingMemoryBound(to: Double.self), prox)
         }
     }
 
-    private func value<T: BinaryFloatingPoint>(_ x: UnsafePointer<T>, _ w: UnsafeBufferPointer<T>?) throws -> Double {
+    private func value<T: BinaryFloatingPoint>(_ x: UnsafePointer<T>, _ prox: TVProx<T>) throws -> Double {
         let values = UnsafeBufferPointer(start: x, count: grid.count)
         if let bad = values.first(where: { !(Double($0) >= options.lower && Double($0) <= options.upper) }) {
             return bad.isNaN ? .nan : .infinity
         }
-        return try TotalVariation.value(values, grid: grid, norm: options.norm, weights: w)
+        return try prox.value(values)
     }
 
     /// Forgets the warm start: the next prox starts cold.

@@ -27,16 +27,20 @@ public final class NormalOperator: LinearOperator {
 
     public init(_ base: LinearOperator) throws {
         self.base = base
+        middle = try Workspace(bytes: base.outputBytes)
         try super.init(inputShape: base.inputShape, outputShape: base.inputShape, inputType: base.inputType,
                        outputType: base.inputType)
     }
 
     override public var canFailMidway: Bool { base.canFailMidway }
 
+    /// The intermediate A x.
+    private let middle: Workspace
+
     override public var name: String { "normal of \(base.name)" }
 
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
-        try withScratch(bytes: base.outputBytes) { middle in
+        try middle.with { middle in
             try base.apply(x, into: middle)
             try base.applyAdjoint(middle, into: y)
         }

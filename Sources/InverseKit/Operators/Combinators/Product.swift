@@ -2,6 +2,8 @@
 public final class ProductOperator: LinearOperator {
     public let outer: LinearOperator
     public let inner: LinearOperator
+    /// The intermediate B x (or A^H y).
+    private let middle: Workspace
 
     public init(_ outer: LinearOperator, _ inner: LinearOperator) throws {
         guard inner.outputShape == outer.inputShape, inner.outputType == outer.inputType else {
@@ -10,6 +12,7 @@ public final class ProductOperator: LinearOperator {
         }
         self.outer = outer
         self.inner = inner
+        middle = try Workspace(bytes: inner.outputBytes)
         try super.init(inputShape: inner.inputShape, outputShape: outer.outputShape,
                        inputType: inner.inputType, outputType: outer.outputType)
     }
@@ -19,14 +22,14 @@ public final class ProductOperator: LinearOperator {
     override public var name: String { "product" }
 
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
-        try withScratch(bytes: inner.outputBytes) { middle in
+        try middle.with { middle in
             try inner.apply(x, into: middle)
             try outer.apply(middle, into: y)
         }
     }
 
     override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
-        try withScratch(bytes: inner.outputBytes) { middle in
+        try middle.with { middle in
             try outer.applyAdjoint(y, into: middle)
             try inner.applyAdjoint(middle, into: x)
         }

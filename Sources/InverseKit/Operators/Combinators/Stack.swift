@@ -2,6 +2,8 @@
 /// into one vector: output shape (sum of output sizes,).
 public final class StackOperator: LinearOperator {
     public let blocks: [LinearOperator]
+    /// One block's adjoint image, when there are several.
+    private let part: Workspace?
 
     public init(_ blocks: [LinearOperator]) throws {
         guard let first = blocks.first else { throw InverseKitError(.invalidArgument, "Invalid stack: no operators") }
@@ -15,6 +17,7 @@ public final class StackOperator: LinearOperator {
             total = sum
         }
         self.blocks = blocks
+        part = blocks.count > 1 ? try Workspace(bytes: first.inputBytes) : nil
         try super.init(inputShape: first.inputShape, outputShape: [total], inputType: first.inputType,
                        outputType: first.outputType)
     }
@@ -33,7 +36,8 @@ public final class StackOperator: LinearOperator {
 
     override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
         let reals = inputCount * inputType.components
-        try withScratch(bytes: blocks.count > 1 ? inputBytes : 0) { part in
+        guard let part else { return try blocks[0].applyAdjoint(y, into: x) }
+        try part.with { part in
             try blocks[0].applyAdjoint(y, into: x)
             var offset = blocks[0].outputBytes
             for b in blocks.dropFirst() {

@@ -1,6 +1,8 @@
 /// A + B for operators of equal input and output shapes and types.
 public final class SumOperator: LinearOperator {
     public let terms: [LinearOperator]
+    /// One term's output, when there are several.
+    private let part: Workspace?
 
     public init(_ terms: [LinearOperator]) throws {
         guard let first = terms.first else { throw InverseKitError(.invalidArgument, "Invalid sum: no operators") }
@@ -9,6 +11,7 @@ public final class SumOperator: LinearOperator {
             throw InverseKitError(.shape, "Invalid sum: term \(i) (\(t)) does not match term 0 (\(first))")
         }
         self.terms = terms
+        part = terms.count > 1 ? try Workspace(bytes: max(first.outputBytes, first.inputBytes)) : nil
         try super.init(inputShape: first.inputShape, outputShape: first.outputShape,
                        inputType: first.inputType, outputType: first.outputType)
     }
@@ -27,8 +30,8 @@ public final class SumOperator: LinearOperator {
 
     private func accumulate(_ a: UnsafeRawPointer, _ b: UnsafeMutableRawPointer, _ bytes: Int, _ reals: Int,
                             _ op: (LinearOperator, UnsafeRawPointer, UnsafeMutableRawPointer) throws -> Void) throws {
-        // Scratch first: nothing is written to the output before every allocation has succeeded.
-        try withScratch(bytes: terms.count > 1 ? bytes : 0) { part in
+        guard let part else { return try op(terms[0], a, b) }
+        try part.with { part in
             try op(terms[0], a, b)
             for t in terms.dropFirst() {
                 try op(t, a, part)

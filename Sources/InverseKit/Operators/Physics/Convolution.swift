@@ -19,6 +19,9 @@ public final class ConvolutionOperator: LinearOperator {
     private let spectrum: AlignedBuffer<UInt8>
     /// Where the output window starts in the full (padded) convolution.
     private let cropStart: [Int]
+    private let origin: [Int]
+    /// A spectrum, then a real grid (each 64-byte aligned): all an apply or a normal solve needs.
+    private let work: Workspace
 
     /// `kernel`: row-major values of `kernelShape` (same rank as `shape`).
     public init(shape: [Int], kernel: UnsafeBufferPointer<Double>, kernelShape: [Int], boundary: Boundary,
@@ -55,9 +58,11 @@ public final class ConvolutionOperator: LinearOperator {
         self.boundary = boundary
         self.kernelShape = kernelShape
         self.cropStart = start
+        origin = [Int](repeating: 0, count: shape.count)
         plan = try FFTPlan(shape: grid, kind: .real, precision: precision)
         let type = ScalarType(precision: precision, complex: false)
         spectrum = try AlignedBuffer(count: plan.spectrumCount * 2 * type.size)
+        work = try Workspace(bytes: Self.spectrumBytes(plan, type) + plan.count * type.size)
         try super.init(inputShape: shape, outputShape: output, inputType: type, outputType: type)
         try makeSpectrum(kernel)
     }
@@ -73,6 +78,16 @@ public final class ConvolutionOperator: LinearOperator {
     override public var name: String { "convolution" }
 
     private var gridCount: Int { plan.count }
+
+    private static func spectrumBytes(_ plan: FFTPlan, _ type: ScalarType) -> Int {
+        (plan.spectrumCount * 2 * type.size + 63) / 64 * 64
+    }
+
+    /// Runs `body(spectrum, grid)` on the workspace.
+    private func withWork<R>(_ body: (UnsafeMutableRawPointer, UnsafeMutableRawPointer) throws -> R) throws -> R {
+        let offset = Self.spectrumBytes(plan, inputType)
+        return try work.with { try body($0, $0 + offset) }
+    }
     private var realSize: Int { inputType.size }
 
     /// Places the kernel on the grid (at the origin for linear convolution, wrapped around its
@@ -108,28 +123,26 @@ public final class ConvolutionOperator: LinearOperator {
     /// forward: embed x at the origin, multiply by K, crop the output window.
     /// adjoint: embed y at the output window, multiply by conj(K), crop at the origin.
     private func transform(_ source: UnsafeRawPointer, into target: UnsafeMutableRawPointer, adjoint: Bool) throws {
-        let complex = try AlignedBuffer<UInt8>(count: plan.spectrumCount * 2 * realSize)
-        let freq = UnsafeMutableRawPointer(complex.pointer)
-        let zero = [Int](repeating: 0, count: inputShape.count)
-        // Periodic arrays are the grid itself: transform straight from and to the caller's buffers
-        // when FFTW may (r2c leaves its input intact).
-        let direct = boundary == .periodic && FFTPlan.isAligned(source) && FFTPlan.isAligned(target)
-        if direct {
-            plan.forward(UnsafeMutableRawPointer(mutating: source), freq)
+        try withWork { freq, grid in
+            // Periodic arrays are the grid itself: transform straight from and to the caller's
+            // buffers when FFTW may (r2c leaves its input intact).
+            let direct = boundary == .periodic && FFTPlan.isAligned(source) && FFTPlan.isAligned(target)
+            if direct {
+                plan.forward(UnsafeMutableRawPointer(mutating: source), freq)
+                multiplySpectrum(freq, adjoint)
+                plan.backward(freq, target)
+                return
+            }
+            // The inverse transform leaves the whole grid written: the padding is zeroed each time.
+            grid.initializeMemory(as: UInt8.self, repeating: 0, count: gridCount * realSize)
+            copyWindow(from: source, shape: adjoint ? outputShape : inputShape, into: grid,
+                       at: adjoint ? cropStart : origin, toGrid: true)
+            plan.forward(grid, freq)
             multiplySpectrum(freq, adjoint)
-            plan.backward(freq, target)
-            return
+            plan.backward(freq, grid)
+            copyWindow(from: UnsafeRawPointer(grid), shape: adjoint ? inputShape : outputShape, into: target,
+                       at: adjoint ? origin : cropStart, toGrid: false)
         }
-        let real = try AlignedBuffer<UInt8>(count: gridCount * realSize)
-        let grid = UnsafeMutableRawPointer(real.pointer)
-        grid.initializeMemory(as: UInt8.self, repeating: 0, count: gridCount * realSize)
-        copyWindow(from: source, shape: adjoint ? outputShape : inputShape, into: grid, at: adjoint ? cropStart : zero,
-                   toGrid: true)
-        plan.forward(grid, freq)
-        multiplySpectrum(freq, adjoint)
-        plan.backward(freq, grid)
-        copyWindow(from: UnsafeRawPointer(grid), shape: adjoint ? inputShape : outputShape, into: target,
-                   at: adjoint ? zero : cropStart, toGrid: false)
     }
 
     override public var hasNormalSolve: Bool { boundary == .periodic }
@@ -137,18 +150,17 @@ public final class ConvolutionOperator: LinearOperator {
     /// Periodic only: x = F^-1 (F b / (|K|^2 + rho)).
     override public func normalSolve(rho: Double, _ b: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
         guard boundary == .periodic else { return try super.normalSolve(rho: rho, b, into: x) }
-        let complex = try AlignedBuffer<UInt8>(count: plan.spectrumCount * 2 * realSize)
-        let real = try AlignedBuffer<UInt8>(count: gridCount * realSize)
-        let freq = UnsafeMutableRawPointer(complex.pointer), grid = UnsafeMutableRawPointer(real.pointer)
-        grid.copyMemory(from: b, byteCount: gridCount * realSize)
-        plan.forward(grid, freq)
-        let n = Double(gridCount)
-        switch precision {
-        case .double: Self.divide(Double.self, freq, UnsafeRawPointer(spectrum.pointer), plan.spectrumCount, n, rho)
-        case .single: Self.divide(Float.self, freq, UnsafeRawPointer(spectrum.pointer), plan.spectrumCount, n, rho)
+        try withWork { freq, grid in
+            grid.copyMemory(from: b, byteCount: gridCount * realSize)
+            plan.forward(grid, freq)
+            let n = Double(gridCount)
+            switch precision {
+            case .double: Self.divide(Double.self, freq, UnsafeRawPointer(spectrum.pointer), plan.spectrumCount, n, rho)
+            case .single: Self.divide(Float.self, freq, UnsafeRawPointer(spectrum.pointer), plan.spectrumCount, n, rho)
+            }
+            plan.backward(freq, grid)
+            x.copyMemory(from: grid, byteCount: gridCount * realSize)
         }
-        plan.backward(freq, grid)
-        x.copyMemory(from: grid, byteCount: gridCount * realSize)
     }
 
     // The stored spectrum is K / N: |K|^2 = N^2 |s|^2; the inverse transform needs another 1 / N.
@@ -187,23 +199,26 @@ public final class ConvolutionOperator: LinearOperator {
                             at origin: [Int], toGrid: Bool) {
         let grid = plan.shape, d = grid.count, size = realSize
         let rowLength = shape[d - 1]
-        var index = [Int](repeating: 0, count: d)
-        let rows = shape.dropLast().reduce(1, *)
-        for r in 0..<rows {
-            var gridFlat = 0
-            for a in 0..<d { gridFlat = gridFlat * grid[a] + origin[a] + (a < d - 1 ? index[a] : 0) }
-            let arrayFlat = r * rowLength
-            if toGrid {
-                (target + gridFlat * size).copyMemory(from: source + arrayFlat * size, byteCount: rowLength * size)
-            } else {
-                (target + arrayFlat * size).copyMemory(from: source + gridFlat * size, byteCount: rowLength * size)
-            }
-            var a = d - 2
-            while a >= 0 {
-                index[a] += 1
-                if index[a] < shape[a] { break }
-                index[a] = 0
-                a -= 1
+        // The row's multi-index on the stack: applying allocates nothing.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: d) { index in
+            index.initialize(repeating: 0)
+            let rows = shape.dropLast().reduce(1, *)
+            for r in 0..<rows {
+                var gridFlat = 0
+                for a in 0..<d { gridFlat = gridFlat * grid[a] + origin[a] + (a < d - 1 ? index[a] : 0) }
+                let arrayFlat = r * rowLength
+                if toGrid {
+                    (target + gridFlat * size).copyMemory(from: source + arrayFlat * size, byteCount: rowLength * size)
+                } else {
+                    (target + arrayFlat * size).copyMemory(from: source + gridFlat * size, byteCount: rowLength * size)
+                }
+                var a = d - 2
+                while a >= 0 {
+                    index[a] += 1
+                    if index[a] < shape[a] { break }
+                    index[a] = 0
+                    a -= 1
+                }
             }
         }
     }

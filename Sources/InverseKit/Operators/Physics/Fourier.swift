@@ -18,6 +18,8 @@ public final class FourierOperator: LinearOperator {
     private let imageShape: [Int]
     private let fftshift: AlignedBuffer<Int>?
     private let ifftshift: AlignedBuffer<Int>?
+    /// Three complex images: the transform's input and output, and a normal solve's spectrum.
+    private let work: Workspace
 
     /// `mask`: nil for full sampling, else `count(shape)` values 0 or 1 with at least one 1.
     /// `coilMaps`: nil for one coil, else `coils * count(shape) * 2` reals (interleaved complex).
@@ -53,6 +55,7 @@ public final class FourierOperator: LinearOperator {
         self.coilCount = coilMaps == nil ? 1 : coils
         self.imageShape = shape
         (fftshift, ifftshift) = centered ? try Self.shiftPermutations(shape) : (nil, nil)
+        work = try Workspace(bytes: 3 * Self.imageBytes(count, type))
         try super.init(inputShape: shape, outputShape: coilMaps == nil ? shape : [coils] + shape,
                        inputType: type, outputType: type)
     }
@@ -70,17 +73,30 @@ public final class FourierOperator: LinearOperator {
     // A masked orthonormal transform has norm at most 1; SENSE is estimated.
     override public var analyticNormBound: Double? { coilCount > 1 || coils != nil ? nil : 1 }
 
+    /// One complex image's bytes, rounded up to whole cache lines.
+    private static func imageBytes(_ count: Int, _ type: ScalarType) -> Int { (count * type.size + 63) / 64 * 64 }
+
+    /// Runs `body` with the workspace's three images.
+    private func withImages<T, R>(_: T.Type, _ body: (UnsafeMutablePointer<T>, UnsafeMutablePointer<T>,
+                                                      UnsafeMutablePointer<T>) throws -> R) throws -> R {
+        let stride = Self.imageBytes(plan.count, inputType)
+        return try work.with { base in
+            try body(base.assumingMemoryBound(to: T.self), (base + stride).assumingMemoryBound(to: T.self),
+                     (base + 2 * stride).assumingMemoryBound(to: T.self))
+        }
+    }
+
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
         switch precision {
-        case .double: try run(Double.self, x, y, adjoint: false)
-        case .single: try run(Float.self, x, y, adjoint: false)
+        case .double: try withImages(Double.self) { a, b, _ in run(Double.self, x, y, a, b, adjoint: false) }
+        case .single: try withImages(Float.self) { a, b, _ in run(Float.self, x, y, a, b, adjoint: false) }
         }
     }
 
     override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
         switch precision {
-        case .double: try run(Double.self, y, x, adjoint: true)
-        case .single: try run(Float.self, y, x, adjoint: true)
+        case .double: try withImages(Double.self) { a, b, _ in run(Double.self, y, x, a, b, adjoint: true) }
+        case .single: try withImages(Float.self) { a, b, _ in run(Float.self, y, x, a, b, adjoint: true) }
         }
     }
 
@@ -98,22 +114,23 @@ public final class FourierOperator: LinearOperator {
     private func solve<T: BinaryFloatingPoint>(_: T.Type, _ rho: Double, _ b: UnsafeRawPointer,
                                                _ x: UnsafeMutableRawPointer) throws {
         let n = plan.count
-        let k = try AlignedBuffer<T>(count: 2 * n)
-        try run(T.self, b, UnsafeMutableRawPointer(k.pointer), adjoint: false, masked: false)
-        let m = mask.map { UnsafeRawPointer($0.pointer).assumingMemoryBound(to: T.self) }
-        for j in 0..<n {
-            let factor = 1 / ((m?[j] ?? 1) + T(rho))
-            k.pointer[2 * j] *= factor
-            k.pointer[2 * j + 1] *= factor
+        try withImages(T.self) { work, spectrum, k in
+            run(T.self, b, UnsafeMutableRawPointer(k), work, spectrum, adjoint: false, masked: false)
+            let m = mask.map { UnsafeRawPointer($0.pointer).assumingMemoryBound(to: T.self) }
+            for j in 0..<n {
+                let factor = 1 / ((m?[j] ?? 1) + T(rho))
+                k[2 * j] *= factor
+                k[2 * j + 1] *= factor
+            }
+            run(T.self, UnsafeRawPointer(k), x, work, spectrum, adjoint: true, masked: false)
         }
-        try run(T.self, UnsafeRawPointer(k.pointer), x, adjoint: true, masked: false)
     }
 
+    /// The transform (or its adjoint) with `a` and `b` as its two work images.
     private func run<T: BinaryFloatingPoint>(_: T.Type, _ source: UnsafeRawPointer, _ target: UnsafeMutableRawPointer,
-                                             adjoint: Bool, masked: Bool = true) throws {
+                                             _ a: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>,
+                                             adjoint: Bool, masked: Bool = true) {
         let n = plan.count
-        let work = try AlignedBuffer<T>(count: 2 * n), spectrum = try AlignedBuffer<T>(count: 2 * n)
-        let a = work.pointer, b = spectrum.pointer
         let scale = T(1 / Double(n).squareRoot())
         let m = masked ? mask.map { UnsafeRawPointer($0.pointer).assumingMemoryBound(to: T.self) } : nil
         let s = coils.map { UnsafeRawPointer($0.pointer).assumingMemoryBound(to: T.self) }

@@ -68,6 +68,11 @@ public final class RadonOperator: LinearOperator {
     public let geometry: ParallelBeamGeometry
     public let slices: Int
     public let threads: Int
+    /// Threads an apply uses (the pool keeps that many ready).
+    private let teamSize: Int
+    /// The padded image and transpose of a projection (their zero borders are never written),
+    /// then one padded pair per thread for a back-projection.
+    private let work: Workspace
 
     public init(geometry: ParallelBeamGeometry, slices: Int? = nil, precision: ScalarType.Precision,
                 threads: Int = 0) throws {
@@ -80,17 +85,20 @@ public final class RadonOperator: LinearOperator {
         self.threads = threads
         let type = ScalarType(precision: precision, complex: false)
         let image = [geometry.rows, geometry.columns], sinogram = [geometry.angleCount, geometry.detectors]
+        let requested = threads == 0 ? ThreadTeam.availableCores : threads
+        let work = geometry.angleCount * geometry.detectors * max(geometry.rows, geometry.columns)
+        teamSize = max(1, min(requested, geometry.angleCount, work / 200_000, WorkerPool.capacity))
+        let pair = PaddedLayout(lines: geometry.rows, width: geometry.columns).count
+            + PaddedLayout(lines: geometry.columns, width: geometry.rows).count
+        let (doubles, overflow) = pair.multipliedReportingOverflow(by: teamSize + 1)
+        guard !overflow, doubles <= Int.max / 8 else { throw InverseKitError(.overflow, "Invalid geometry: too large") }
+        self.work = try Workspace(bytes: doubles * 8, zeroed: true)
         try super.init(inputShape: slices.map { [$0] + image } ?? image,
                        outputShape: slices.map { [$0] + sinogram } ?? sinogram, inputType: type, outputType: type)
+        WorkerPool.shared.reserve(members: teamSize)
     }
 
     override public var name: String { "Radon" }
-
-    private var teamSize: Int {
-        let requested = threads == 0 ? ThreadTeam.availableCores : threads
-        let work = geometry.angleCount * geometry.detectors * max(geometry.rows, geometry.columns)
-        return max(1, min(requested, geometry.angleCount, work / 200_000))
-    }
 
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
         switch precision {
@@ -166,27 +174,28 @@ public final class RadonOperator: LinearOperator {
         let g = geometry, images = xRaw.assumingMemoryBound(to: T.self), sinograms = yRaw.assumingMemoryBound(to: T.self)
         let pixels = g.rows * g.columns, bins = g.angleCount * g.detectors
         let rowsL = rowLayout, columnsL = columnLayout
-        let padded = try AlignedBuffer<Double>(repeating: 0, count: rowsL.count)
-        let transposed = try AlignedBuffer<Double>(repeating: 0, count: columnsL.count)
+        try work.with { base in
+        let padded = base.assumingMemoryBound(to: Double.self), transposed = padded + rowsL.count
         for slice in 0..<slices {
             let image = images + slice * pixels
             for i in 0..<g.rows {
                 for j in 0..<g.columns {
                     let value = Double(image[i * g.columns + j])
-                    padded.pointer[(i + 1) * rowsL.stride + j + 1] = value
-                    transposed.pointer[(j + 1) * columnsL.stride + i + 1] = value
+                    padded[(i + 1) * rowsL.stride + j + 1] = value
+                    transposed[(j + 1) * columnsL.stride + i + 1] = value
                 }
             }
             let sinogram = sinograms + slice * bins
             ThreadTeam.run(size: teamSize) { rank, team in
                 for a in partitionRange(count: g.angleCount, parts: team.size, rank: rank) {
                     let fan = self.fan(angle: a)
-                    let (layout, lines) = fan.alongRows ? (rowsL, padded.pointer) : (columnsL, transposed.pointer)
+                    let (layout, lines) = fan.alongRows ? (rowsL, padded) : (columnsL, transposed)
                     for k in 0..<g.detectors {
                         sinogram[a * g.detectors + k] = T(Self.integrate(fan.ray(k), lines, layout))
                     }
                 }
             }
+        }
         }
     }
 
@@ -231,13 +240,13 @@ public final class RadonOperator: LinearOperator {
         let rowsL = rowLayout, columnsL = columnLayout
         let team = teamSize, size = rowsL.count + columnsL.count
         // Each thread scatters its angles into a private padded image and padded transpose, zeroed
-        // by the thread for each slice; they are then added. The buffer starts zeroed as well, since
-        // a team the system cannot fully start leaves some of them untouched.
-        let partial = try AlignedBuffer<Double>(repeating: 0, count: team * size)
+        // by the thread for each slice; the pairs of the team that ran are then added.
+        try work.with { base in
+        let partial = base.assumingMemoryBound(to: Double.self) + size
         for slice in 0..<slices {
             let sinogram = sinograms + slice * bins
-            ThreadTeam.run(size: team) { rank, team in
-                let mine = partial.pointer + rank * size
+            let ran = ThreadTeam.run(size: team) { rank, team in
+                let mine = partial + rank * size
                 mine.update(repeating: 0, count: size)
                 for a in partitionRange(count: g.angleCount, parts: team.size, rank: rank) {
                     let fan = self.fan(angle: a)
@@ -253,13 +262,14 @@ public final class RadonOperator: LinearOperator {
             for i in 0..<g.rows {
                 for j in 0..<g.columns {
                     var total = 0.0
-                    for t in 0..<team {
-                        let mine = partial.pointer + t * size
+                    for t in 0..<ran {
+                        let mine = partial + t * size
                         total += mine[(i + 1) * rowsL.stride + j + 1] + mine[rowsL.count + (j + 1) * columnsL.stride + i + 1]
                     }
                     image[i * g.columns + j] = T(total)
                 }
             }
+        }
         }
     }
 

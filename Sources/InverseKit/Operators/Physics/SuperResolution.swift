@@ -15,6 +15,11 @@ public final class SuperResolutionOperator: LinearOperator {
     private let plan: FFTPlan
     /// K on the full grid, interleaved complex, in Double.
     private let kernelSpectrum: AlignedBuffer<Double>
+    /// The low-resolution frequency each full-grid frequency aliases onto.
+    private let lowIndex: AlignedBuffer<Int>
+    /// The blurred image of an apply; a normal solve's two complex grids and its sums.
+    private let fine: Workspace
+    private let solveWork: Workspace
 
     public init(shape: [Int], kernel: UnsafeBufferPointer<Double>, kernelShape: [Int], factor: Int,
                 precision: ScalarType.Precision) throws {
@@ -31,8 +36,20 @@ public final class SuperResolutionOperator: LinearOperator {
         plan = try FFTPlan(shape: shape, kind: .complex, precision: .double)
         kernelSpectrum = try AlignedBuffer<Double>(count: 2 * plan.count)
         let type = ScalarType(precision: precision, complex: false)
+        let n = plan.count, lowCount = shape.reduce(1) { $0 * ($1 / factor) }
+        lowIndex = try AlignedBuffer<Int>(count: n)
+        fine = try Workspace(bytes: n * type.size)
+        solveWork = try Workspace(bytes: (4 * n + 3 * lowCount) * 8)
         try super.init(inputShape: shape, outputShape: shape.map { $0 / factor }, inputType: type, outputType: type)
         try computeKernelSpectrum(kernel, kernelShape)
+        let low = shape.map { $0 / factor }
+        var position = 0
+        MultiIndex.forEach(shape) { index in
+            var q = 0
+            for a in 0..<shape.count { q = q * low[a] + index[a] % low[a] }
+            lowIndex.pointer[position] = q
+            position += 1
+        }
     }
 
     /// The same from a Swift array.
@@ -52,7 +69,7 @@ public final class SuperResolutionOperator: LinearOperator {
     }
 
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
-        try withScratch(bytes: inputBytes) { blurred in
+        try fine.with { blurred in
             try blur.apply(x, into: blurred)
             switch precision {
             case .double: decimate(Double.self, UnsafeRawPointer(blurred), y)
@@ -62,7 +79,7 @@ public final class SuperResolutionOperator: LinearOperator {
     }
 
     override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
-        try withScratch(bytes: inputBytes) { upsampled in
+        try fine.with { upsampled in
             switch precision {
             case .double: upsample(Double.self, y, upsampled)
             case .single: upsample(Float.self, y, upsampled)
@@ -97,50 +114,45 @@ public final class SuperResolutionOperator: LinearOperator {
     override public var hasNormalSolve: Bool { true }
 
     override public func normalSolve(rho: Double, _ b: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
-        let n = plan.count, grid = inputShape, d = grid.count
-        let low = grid.map { $0 / factor }, lowCount = outputCount
-        let work = try AlignedBuffer<Double>(count: 2 * n), spectrum = try AlignedBuffer<Double>(count: 2 * n)
-        let num = try AlignedBuffer<Double>(repeating: 0, count: 2 * lowCount)
-        let den = try AlignedBuffer<Double>(repeating: 0, count: lowCount)
+        try solveWork.with { base in solve(rho, b, x, base.assumingMemoryBound(to: Double.self)) }
+    }
+
+    /// The normal solve on `memory`: two complex grids, then the low-resolution sums.
+    private func solve(_ rho: Double, _ b: UnsafeRawPointer, _ x: UnsafeMutableRawPointer,
+                       _ memory: UnsafeMutablePointer<Double>) {
+        let n = plan.count, lowCount = outputCount
+        let work = memory, B = memory + 2 * n, num = B + 2 * n, den = num + 2 * lowCount
+        num.update(repeating: 0, count: 3 * lowCount)
         for i in 0..<n {
             switch precision {
-            case .double: work.pointer[2 * i] = b.assumingMemoryBound(to: Double.self)[i]
-            case .single: work.pointer[2 * i] = Double(b.assumingMemoryBound(to: Float.self)[i])
+            case .double: work[2 * i] = b.assumingMemoryBound(to: Double.self)[i]
+            case .single: work[2 * i] = Double(b.assumingMemoryBound(to: Float.self)[i])
             }
-            work.pointer[2 * i + 1] = 0
+            work[2 * i + 1] = 0
         }
-        plan.forward(UnsafeMutableRawPointer(work.pointer), UnsafeMutableRawPointer(spectrum.pointer))
-        let B = spectrum.pointer, K = kernelSpectrum.pointer
-        // The low-resolution frequency each full-grid frequency aliases onto.
-        let lowIndex = try AlignedBuffer<Int>(count: n)
-        var position = 0
-        MultiIndex.forEach(grid) { index in
-            var q = 0
-            for a in 0..<d { q = q * low[a] + index[a] % low[a] }
-            lowIndex.pointer[position] = q
-            position += 1
-        }
+        plan.forward(UnsafeMutableRawPointer(work), UnsafeMutableRawPointer(B))
+        let K = kernelSpectrum.pointer
         let fold = 1 / Double(n / lowCount)
         for k in 0..<n {
             let q = lowIndex.pointer[k], kr = K[2 * k], ki = K[2 * k + 1], br = B[2 * k], bi = B[2 * k + 1]
-            num.pointer[2 * q] += fold * (kr * br - ki * bi)
-            num.pointer[2 * q + 1] += fold * (kr * bi + ki * br)
-            den.pointer[q] += fold * (kr * kr + ki * ki)
+            num[2 * q] += fold * (kr * br - ki * bi)
+            num[2 * q + 1] += fold * (kr * bi + ki * br)
+            den[q] += fold * (kr * kr + ki * ki)
         }
         for q in 0..<lowCount {
-            let scale = 1 / (rho + den.pointer[q])
-            num.pointer[2 * q] *= scale
-            num.pointer[2 * q + 1] *= scale
+            let scale = 1 / (rho + den[q])
+            num[2 * q] *= scale
+            num[2 * q + 1] *= scale
         }
         for k in 0..<n {
-            let q = lowIndex.pointer[k], kr = K[2 * k], ki = -K[2 * k + 1], wr = num.pointer[2 * q], wi = num.pointer[2 * q + 1]
+            let q = lowIndex.pointer[k], kr = K[2 * k], ki = -K[2 * k + 1], wr = num[2 * q], wi = num[2 * q + 1]
             B[2 * k] = (B[2 * k] - (kr * wr - ki * wi)) / rho
             B[2 * k + 1] = (B[2 * k + 1] - (kr * wi + ki * wr)) / rho
         }
-        plan.backward(UnsafeMutableRawPointer(B), UnsafeMutableRawPointer(work.pointer))
+        plan.backward(UnsafeMutableRawPointer(B), UnsafeMutableRawPointer(work))
         let inverse = 1 / Double(n)
         for i in 0..<n {
-            let v = work.pointer[2 * i] * inverse
+            let v = work[2 * i] * inverse
             switch precision {
             case .double: x.assumingMemoryBound(to: Double.self)[i] = v
             case .single: x.assumingMemoryBound(to: Float.self)[i] = Float(v)

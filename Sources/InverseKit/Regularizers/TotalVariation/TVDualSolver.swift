@@ -46,19 +46,18 @@ final class TVDualSolver<T: LaneScalar, N: TVPixelNorm>: TVSolverCore<T> {
     // Per thread, for pairs of iterations: x_B on the slab's first plane (read by the thread above),
     // a two-plane ring, and x_B saved on the slab's second and last planes.
     private let pairPlanes: AlignedBuffer<T>
-    private static var pairPlanesPerThread: Int { 5 }
+    private static var pairPlanesPerThread: Int { TVWorkspace<T>.pairPlanesPerThread }
 
     /// `q` must hold the starting dual (zeros for a cold start; a warm start is projected onto the
     /// dual ball first). `x` may not overlap `y`, `q` or the weights.
     override init(grid: TVGrid, y: UnsafePointer<T>, weights: UnsafeMutablePointer<T>?, q: UnsafeMutablePointer<T>,
-                  x: UnsafeMutablePointer<T>, options: TVOptions) throws {
-        let team = grid.teamSize(threads: options.threads)
-        rStorage = try AlignedBuffer(count: grid.components * grid.count)
-        firstPlanes = try AlignedBuffer(count: team * grid.plane)
-        ringPlanes = try AlignedBuffer(count: team * 2 * grid.plane)
-        pairPlanes = try AlignedBuffer(count: team * Self.pairPlanesPerThread * grid.plane)
-        averageStorage = options.tolerance > 0 ? try AlignedBuffer(count: grid.count) : nil
-        try super.init(grid: grid, y: y, weights: weights, q: q, x: x, options: options)
+                  x: UnsafeMutablePointer<T>, options: TVOptions, workspace: TVWorkspace<T>) throws {
+        rStorage = workspace.extrapolated
+        firstPlanes = workspace.firstPlanes
+        ringPlanes = workspace.ringPlanes
+        pairPlanes = workspace.pairPlanes
+        averageStorage = options.tolerance > 0 ? workspace.average : nil
+        try super.init(grid: grid, y: y, weights: weights, q: q, x: x, options: options, workspace: workspace)
     }
 
     // MARK: Addressing

@@ -18,29 +18,37 @@ final class TVMixedPrecision<N: TVPixelNorm> {
     private let wF: AlignedBuffer<Float>?
     private let qF: AlignedBuffer<Float>
     private let xF: AlignedBuffer<Float>
+
+    /// The tolerance of the single-precision phase.
+    static func singleTolerance(_ options: TVOptions) -> Double { options.tolerance * 0.9 }
     private let single: TVSolver<Float, N>
     private let double: TVDualSolver<Double, N>
     private let warmStart: Bool
 
-    /// Allocates everything up front (nothing is written before every allocation succeeded).
+    /// `workspace` holds the single-precision copies (`TVWorkspace.single`).
     init(grid: TVGrid, y: UnsafePointer<Double>, weights: UnsafeMutablePointer<Double>?, q: UnsafeMutablePointer<Double>,
-         x: UnsafeMutablePointer<Double>, options: TVOptions, warmStart: Bool, keepsDual: Bool) throws {
+         x: UnsafeMutablePointer<Double>, options: TVOptions, warmStart: Bool, keepsDual: Bool,
+         workspace: TVWorkspace<Double>) throws {
+        guard let single = workspace.single, (single.weights != nil) == (weights != nil) else {
+            throw InverseKitError(.internalError, "TV workspace has no single-precision part for this problem")
+        }
         self.grid = grid
         self.warmStart = warmStart
         self.y = y
         self.weights = weights
         self.q = q
         self.x = x
-        let n = grid.count
-        yF = try AlignedBuffer(count: n)
-        wF = weights == nil ? nil : try AlignedBuffer(count: n)
-        qF = try AlignedBuffer(count: grid.components * n)
-        xF = try AlignedBuffer(count: n)
+        yF = single.y
+        wF = single.weights
+        qF = single.q
+        xF = single.x
         var coarse = options
-        coarse.tolerance = options.tolerance * 0.9
-        single = try TVSolver<Float, N>(grid: grid, y: yF.pointer, weights: wF?.pointer, q: qF.pointer, x: xF.pointer,
-                                        options: coarse, warmStart: warmStart, keepsDual: keepsDual)
-        double = try TVDualSolver<Double, N>(grid: grid, y: y, weights: weights, q: q, x: x, options: options)
+        coarse.tolerance = Self.singleTolerance(options)
+        self.single = try TVSolver<Float, N>(grid: grid, y: yF.pointer, weights: wF?.pointer, q: qF.pointer,
+                                             x: xF.pointer, options: coarse, warmStart: warmStart, keepsDual: keepsDual,
+                                             workspace: single.workspace)
+        double = try TVDualSolver<Double, N>(grid: grid, y: y, weights: weights, q: q, x: x, options: options,
+                                             workspace: workspace)
     }
 
     /// `q` holds the starting dual (zeros for a cold start).

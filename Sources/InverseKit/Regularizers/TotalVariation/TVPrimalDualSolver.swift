@@ -38,9 +38,9 @@ final class TVPrimalDualSolver<T: LaneScalar, N: TVPixelNorm>: TVSolverCore<T> {
 
     /// `q` must hold zeros. `x` may not overlap `y`, `q` or the weights.
     override init(grid: TVGrid, y: UnsafePointer<T>, weights: UnsafeMutablePointer<T>?, q: UnsafeMutablePointer<T>,
-                  x: UnsafeMutablePointer<T>, options: TVOptions) throws {
-        scratchRows = try AlignedBuffer(count: grid.teamSize(threads: options.threads) * grid.n2)
-        try super.init(grid: grid, y: y, weights: weights, q: q, x: x, options: options)
+                  x: UnsafeMutablePointer<T>, options: TVOptions, workspace: TVWorkspace<T>) throws {
+        scratchRows = workspace.scratchRows
+        try super.init(grid: grid, y: y, weights: weights, q: q, x: x, options: options, workspace: workspace)
     }
 
     /// Runs at most `budget` iterations (options.maxIterations without one). `stalled` says the gap

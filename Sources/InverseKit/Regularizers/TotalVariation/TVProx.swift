@@ -9,6 +9,9 @@ public final class TVProx<T: BinaryFloatingPoint> {
     private let weights: AlignedBuffer<T>?
     private let dual: AlignedBuffer<T>
     private var dualLambda: Double? = nil
+    /// The solvers' work space, made once for this grid and these options (a TVWorkspace<Float>
+    /// or <Double>): applying allocates nothing.
+    private let workspace: AnyObject
 
     /// `options.lambda` is ignored (each `apply` gives its own); the rest is validated here.
     public convenience init(shape: [Int], options: TVOptions, weights: [T]? = nil) throws {
@@ -36,6 +39,13 @@ public final class TVProx<T: BinaryFloatingPoint> {
         self.options = checked
         self.weights = try weights.map { try AlignedBuffer(copying: $0) }
         dual = try AlignedBuffer(repeating: 0, count: grid.components * grid.count)
+        if T.self == Float.self {
+            workspace = try TVWorkspace<Float>(grid: grid, options: checked, weighted: weights != nil)
+        } else if T.self == Double.self {
+            workspace = try TVWorkspace<Double>(grid: grid, options: checked, weighted: weights != nil)
+        } else {
+            throw InverseKitError(.unsupportedType, "The TV prox supports Float and Double, got \(T.self)")
+        }
     }
 
     /// x = prox_{lambda TV}(y) (with the box and weights given at creation). Contiguous buffers of
@@ -54,9 +64,14 @@ public final class TVProx<T: BinaryFloatingPoint> {
         }
         let q = UnsafeMutableBufferPointer(start: dual.pointer, count: dual.count)
         let info = try TotalVariation.denoise(y, grid: grid, weights: weights?.buffer, options: settings, output: output,
-                                              dual: q, warmStart: previous != nil)
+                                              dual: q, warmStart: previous != nil, workspace: workspace)
         dualLambda = lambda
         return info
+    }
+
+    /// TV_w(x) with the weights given at creation (the box is not checked).
+    public func value(_ x: UnsafeBufferPointer<T>) throws -> Double {
+        try TotalVariation.value(x, grid: grid, norm: options.norm, weights: weights?.buffer, workspace: workspace)
     }
 
     /// Forgets the stored dual: the next `apply` starts cold.

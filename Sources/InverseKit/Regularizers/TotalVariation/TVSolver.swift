@@ -12,14 +12,17 @@ final class TVSolver<T: LaneScalar, N: TVPixelNorm> {
     /// Allocates both methods' storage up front, so nothing is written before every allocation
     /// succeeded. `q` and `x` as for `TVDualSolver`; `keepsDual` says the caller reads q afterwards.
     init(grid: TVGrid, y: UnsafePointer<T>, weights: UnsafeMutablePointer<T>?, q: UnsafeMutablePointer<T>,
-         x: UnsafeMutablePointer<T>, options: TVOptions, warmStart: Bool, keepsDual: Bool) throws {
+         x: UnsafeMutablePointer<T>, options: TVOptions, warmStart: Bool, keepsDual: Bool,
+         workspace: TVWorkspace<T>) throws {
         self.x = x
         self.options = options
         self.warmStart = warmStart
-        dual = try TVDualSolver(grid: grid, y: y, weights: weights, q: q, x: x, options: options)
+        dual = try TVDualSolver(grid: grid, y: y, weights: weights, q: q, x: x, options: options,
+                                workspace: workspace)
         primalDual = TVPrimalDualSolver<T, N>.applies(grid: grid, options: options, warmStart: warmStart,
                                                       keepsDual: keepsDual)
-            ? try TVPrimalDualSolver(grid: grid, y: y, weights: weights, q: q, x: x, options: options)
+            ? try TVPrimalDualSolver(grid: grid, y: y, weights: weights, q: q, x: x, options: options,
+                                     workspace: workspace)
             : nil
     }
 

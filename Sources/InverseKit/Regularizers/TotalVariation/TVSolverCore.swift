@@ -23,9 +23,9 @@ class TVSolverCore<T: LaneScalar> {
     static var partialStride: Int { 8 }
     var info = TVInfo()
 
-    /// `x` may not overlap `y`, `q` or the weights.
+    /// `x` may not overlap `y`, `q` or the weights. `workspace` was made for this grid and options.
     init(grid: TVGrid, y: UnsafePointer<T>, weights: UnsafeMutablePointer<T>?, q: UnsafeMutablePointer<T>,
-         x: UnsafeMutablePointer<T>, options: TVOptions) throws {
+         x: UnsafeMutablePointer<T>, options: TVOptions, workspace: TVWorkspace<T>) throws {
         self.grid = grid
         self.y = y
         self.weights = weights
@@ -34,10 +34,11 @@ class TVSolverCore<T: LaneScalar> {
         (lower, upper) = try Self.box(options)
         self.q = q
         self.x = x
-        teamSize = grid.teamSize(threads: options.threads)
-        zeroRow = try AlignedBuffer(repeating: 0, count: grid.n2)
-        onesRow = try AlignedBuffer(repeating: 1, count: grid.n2)
-        partials = try AlignedBuffer(repeating: 0, count: teamSize * Self.partialStride)
+        teamSize = workspace.teamSize
+        zeroRow = workspace.zeroRow
+        onesRow = workspace.onesRow
+        partials = workspace.partials
+        partials.pointer.update(repeating: 0, count: partials.count)
     }
 
     /// The caller's box in T: the lower bound rounded up, the upper one down, so that clipping in T

@@ -65,6 +65,17 @@ public enum TotalVariation {
         _ y: UnsafeBufferPointer<T>, grid: TVGrid, weights: UnsafeBufferPointer<T>?, options: TVOptions,
         output: UnsafeMutableBufferPointer<T>, dual: UnsafeMutableBufferPointer<T>?, warmStart: Bool
     ) throws -> TVInfo {
+        try denoise(y, grid: grid, weights: weights, options: options, output: output, dual: dual,
+                    warmStart: warmStart, workspace: nil)
+    }
+
+    /// The same with a workspace made for this grid, these options (lambda aside) and weights:
+    /// a `TVWorkspace<Float>` or `<Double>` held in an `AnyObject`; nil makes one for the call.
+    static func denoise<T: BinaryFloatingPoint>(
+        _ y: UnsafeBufferPointer<T>, grid: TVGrid, weights: UnsafeBufferPointer<T>?, options: TVOptions,
+        output: UnsafeMutableBufferPointer<T>, dual: UnsafeMutableBufferPointer<T>?, warmStart: Bool,
+        workspace: AnyObject?
+    ) throws -> TVInfo {
         try options.validate()
         try checkCount(y.count, grid.count, "y")
         try checkCount(output.count, grid.count, "x")
@@ -95,9 +106,9 @@ public enum TotalVariation {
         let wRaw = weights.flatMap { UnsafeRawPointer($0.baseAddress) }
         let qRaw = dual.flatMap { UnsafeMutableRawPointer($0.baseAddress) }
         if T.self == Double.self {
-            return try solve(Double.self, yRaw, wRaw, xRaw, qRaw, grid, options, warmStart)
+            return try solve(Double.self, yRaw, wRaw, xRaw, qRaw, grid, options, warmStart, workspace)
         } else if T.self == Float.self {
-            return try solve(Float.self, yRaw, wRaw, xRaw, qRaw, grid, options, warmStart)
+            return try solve(Float.self, yRaw, wRaw, xRaw, qRaw, grid, options, warmStart, workspace)
         }
         throw InverseKitError(.unsupportedType, "TV denoising supports Float and Double, got \(T.self)")
     }
@@ -105,6 +116,12 @@ public enum TotalVariation {
     /// The buffer form of `value`.
     public static func value<T: BinaryFloatingPoint>(_ x: UnsafeBufferPointer<T>, grid: TVGrid, norm: TVNorm,
                                                     weights: UnsafeBufferPointer<T>?) throws -> Double {
+        try value(x, grid: grid, norm: norm, weights: weights, workspace: nil)
+    }
+
+    /// The same with a workspace for this grid (see `denoise`), whose row of ones it reads.
+    static func value<T: BinaryFloatingPoint>(_ x: UnsafeBufferPointer<T>, grid: TVGrid, norm: TVNorm,
+                                             weights: UnsafeBufferPointer<T>?, workspace: AnyObject?) throws -> Double {
         try checkCount(x.count, grid.count, "x")
         if let weights { try checkCount(weights.count, grid.count, "weights") }
         try checkFinite(x, "x")
@@ -115,9 +132,9 @@ public enum TotalVariation {
         guard let xRaw = UnsafeRawPointer(x.baseAddress) else { throw InverseKitError(.shape, "Invalid x: empty array") }
         let wRaw = weights.flatMap { UnsafeRawPointer($0.baseAddress) }
         if T.self == Double.self {
-            return try evaluate(Double.self, xRaw, wRaw, grid, norm)
+            return try evaluate(Double.self, xRaw, wRaw, grid, norm, workspace)
         } else if T.self == Float.self {
-            return try evaluate(Float.self, xRaw, wRaw, grid, norm)
+            return try evaluate(Float.self, xRaw, wRaw, grid, norm, workspace)
         }
         throw InverseKitError(.unsupportedType, "TV supports Float and Double, got \(T.self)")
     }
@@ -126,46 +143,53 @@ public enum TotalVariation {
 
     private static func solve<S: LaneScalar>(
         _: S.Type, _ y: UnsafeRawPointer, _ weights: UnsafeRawPointer?, _ x: UnsafeMutableRawPointer,
-        _ dual: UnsafeMutableRawPointer?, _ grid: TVGrid, _ options: TVOptions, _ warmStart: Bool
+        _ dual: UnsafeMutableRawPointer?, _ grid: TVGrid, _ options: TVOptions, _ warmStart: Bool,
+        _ workspace: AnyObject?
     ) throws -> TVInfo {
+        let space = try (workspace as? TVWorkspace<S>)
+            ?? TVWorkspace<S>(grid: grid, options: options, weighted: weights != nil)
         let yS = y.assumingMemoryBound(to: S.self)
         let wS = weights.map { UnsafeMutableRawPointer(mutating: $0).assumingMemoryBound(to: S.self) }
         let xS = x.assumingMemoryBound(to: S.self)
         let qS = dual.map { $0.assumingMemoryBound(to: S.self) }
         switch options.norm {
-        case .isotropic: return try run(IsotropicNorm.self, grid, yS, wS, options, xS, qS, warmStart)
-        case .anisotropic: return try run(AnisotropicNorm.self, grid, yS, wS, options, xS, qS, warmStart)
+        case .isotropic: return try run(IsotropicNorm.self, grid, yS, wS, options, xS, qS, warmStart, space)
+        case .anisotropic: return try run(AnisotropicNorm.self, grid, yS, wS, options, xS, qS, warmStart, space)
         }
     }
 
     private static func run<S: LaneScalar, N: TVPixelNorm>(
         _: N.Type, _ grid: TVGrid, _ y: UnsafePointer<S>, _ weights: UnsafeMutablePointer<S>?, _ options: TVOptions,
-        _ x: UnsafeMutablePointer<S>, _ dual: UnsafeMutablePointer<S>?, _ warmStart: Bool
+        _ x: UnsafeMutablePointer<S>, _ dual: UnsafeMutablePointer<S>?, _ warmStart: Bool,
+        _ workspace: TVWorkspace<S>
     ) throws -> TVInfo {
         // Allocate everything before touching any output, so a failure leaves them as they were.
         let dualCount = grid.components * grid.count
         let ownDual: AlignedBuffer<S>? = dual == nil ? try AlignedBuffer(count: dualCount) : nil
         guard let q = dual ?? ownDual?.pointer else { throw InverseKitError(.internalError, "no dual storage") }
-        if S.self == Double.self && TVMixedPrecision<N>.pays(options, grid) {
+        if S.self == Double.self && TVMixedPrecision<N>.pays(options, grid),
+           let doubleWorkspace = workspace as? TVWorkspace<Double> {
             let raw = { (p: UnsafeMutablePointer<S>) in UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self) }
             let mixed = try TVMixedPrecision<N>(grid: grid, y: UnsafeRawPointer(y).assumingMemoryBound(to: Double.self),
                                                 weights: weights.map(raw), q: raw(q), x: raw(x), options: options,
-                                                warmStart: warmStart, keepsDual: dual != nil)
+                                                warmStart: warmStart, keepsDual: dual != nil,
+                                                workspace: doubleWorkspace)
             if !warmStart { q.update(repeating: 0, count: dualCount) }
             return mixed.solve()
         }
         let solver = try TVSolver<S, N>(grid: grid, y: y, weights: weights, q: q, x: x, options: options,
-                                        warmStart: warmStart, keepsDual: dual != nil)
+                                        warmStart: warmStart, keepsDual: dual != nil, workspace: workspace)
         if !warmStart { q.update(repeating: 0, count: dualCount) }
         return solver.solve()
     }
 
     private static func evaluate<S: LaneScalar>(
-        _: S.Type, _ x: UnsafeRawPointer, _ weights: UnsafeRawPointer?, _ grid: TVGrid, _ norm: TVNorm
+        _: S.Type, _ x: UnsafeRawPointer, _ weights: UnsafeRawPointer?, _ grid: TVGrid, _ norm: TVNorm,
+        _ workspace: AnyObject?
     ) throws -> Double {
         let xS = UnsafeMutableRawPointer(mutating: x).assumingMemoryBound(to: S.self)
         let wS = weights.map { UnsafeMutableRawPointer(mutating: $0).assumingMemoryBound(to: S.self) }
-        let ones = try AlignedBuffer<S>(repeating: 1, count: grid.n2)
+        let ones = try (workspace as? TVWorkspace<S>)?.onesRow ?? AlignedBuffer<S>(repeating: 1, count: grid.n2)
         switch norm {
         case .isotropic:
             return TVValue<S, IsotropicNorm>.slabValue(x: xS, grid: grid, weights: wS, ones: ones.pointer, slab: 0..<grid.n0)
