@@ -741,6 +741,12 @@ IK_API void ik_functional_destroy(ik_functional* f);
  *                                 adaptive restart; options.ista runs plain ISTA.
  *   IK_SOLVER_CONJUGATE_GRADIENT  for quadratic objectives (least squares, Tikhonov, squared norms
  *                                 and their scaled, translated, composed forms).
+ *   IK_SOLVER_CGLS, IK_SOLVER_LSQR  for objectives whose every term (and G, if given) is a
+ *                                 least-squares residual (c/2) ||M K x - b||_W^2: least squares,
+ *                                 weighted least squares, Tikhonov, squared norms and their scaled,
+ *                                 composed and (operator-free) translated forms. They apply K and
+ *                                 K^H only, never K^H K, so they lose less to rounding than CG when K
+ *                                 is ill-conditioned; LSQR (Paige-Saunders) is the steadier.
  *
  * Certificate. At every check the solver evaluates P at its iterate and a lower bound D <= min P
  * from a dual point (the dual iterate, or the terms' gradients): D(y) = -sum_i F_i*(y_i) -
@@ -748,7 +754,7 @@ IK_API void ik_functional_destroy(ik_functional* f);
  * ball, the Kullback-Leibler domain, the Lasso scaling). Where G* stays infinite (no G, or G the
  * constraint x >= 0), options.solution_radius R, if the caller knows ||x*||_2 <= R for a minimiser,
  * bounds G's part over that ball instead. CG uses ||grad P||^2 / (2 mu) with mu the strong
- * convexity of the terms applied to x directly. info->gap = P(x) - (best D) then bounds
+ * convexity of the terms applied to x directly (CGLS and LSQR too, with the true gradient). info->gap = P(x) - (best D) then bounds
  * P(x) - min P (in float32 too: a rounding allowance is added); info->relative_gap = gap / D. The
  * run stops when relative_gap <= tolerance, or, while no certificate exists (gap infinite), when
  * ||x_k - x_{k-1}|| <= change_tolerance ||x_k||, or at max_iterations, or when the callback says so.
@@ -759,7 +765,9 @@ IK_API void ik_functional_destroy(ik_functional* f);
 typedef enum ik_solver_method {
     IK_SOLVER_PRIMAL_DUAL = 0,
     IK_SOLVER_PROXIMAL_GRADIENT = 1,
-    IK_SOLVER_CONJUGATE_GRADIENT = 2
+    IK_SOLVER_CONJUGATE_GRADIENT = 2,
+    IK_SOLVER_CGLS = 3,
+    IK_SOLVER_LSQR = 4
 } ik_solver_method;
 
 typedef enum ik_stop_reason {

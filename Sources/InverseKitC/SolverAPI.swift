@@ -37,7 +37,7 @@ private func parseSolverOptions(_ pointer: UnsafePointer<ik_solver_options>?) th
     } else {
         ikSolverOptionsInit(&o)
     }
-    guard (0...2).contains(o.method) else {
+    guard (0...4).contains(o.method) else {
         throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid options.method: \(o.method) is not an ik_solver_method")
     }
     for (name, value) in [("primal_step", o.primal_step), ("dual_step", o.dual_step), ("solution_radius", o.solution_radius)] {
@@ -147,6 +147,12 @@ public func ikSolve(_ functionals: UnsafePointer<OpaquePointer?>?, _ operators: 
             s.restart = o.restart != 0
             s.accelerate = o.ista == 0
             result = try ProximalGradient.solve(objective, x: work.pointer, settings: s, options: settings, callback: callback)
+        case Int32(IK_SOLVER_CGLS.rawValue):
+            result = try KrylovLeastSquares.solve(objective, x: work.pointer, method: .cgls, options: settings,
+                                                  callback: callback)
+        case Int32(IK_SOLVER_LSQR.rawValue):
+            result = try KrylovLeastSquares.solve(objective, x: work.pointer, method: .lsqr, options: settings,
+                                                  callback: callback)
         default:
             result = try ConjugateGradient.solve(objective, x: work.pointer, options: settings, callback: callback)
         }

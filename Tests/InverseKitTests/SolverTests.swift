@@ -101,6 +101,80 @@ final class SolverTests: XCTestCase {
         XCTAssertLessThanOrEqual(info.primal - pStar, info.gap + 1e-15)
     }
 
+    /// Tikhonov by CGLS and LSQR, in both precisions and on complex data, against the closed-form
+    /// normal solve; weighted and composed terms against conjugate gradients; warm starts.
+    func testKrylovLeastSquaresMatchTheClosedForm() throws {
+        let shape = [9, 8], n = 72, mu = 0.3
+        for type in [ScalarType.float64, .float32, .complex128] {
+            let c = type.components
+            let maskValues = (0..<n).map { $0 % 3 == 0 ? 0.0 : 1.0 }
+            let a = try DiagonalOperator(shape: shape, mask: maskValues, dataType: type)
+            let y = (0..<(n * c)).map { cos(Double($0)) * maskValues[$0 / c] }
+            let data = try LeastSquares(operator: a, data: y)
+            let ridge = try ScaledFunctional(SquaredL2Norm(shape: shape, type: type), scale: mu)
+            let objective = try CompositeObjective(terms: [ObjectiveTerm(data)], g: ridge, shape: shape, type: type)
+            // The exact answer in double precision.
+            let exactType = ScalarType(precision: .double, complex: type.isComplex)
+            let aDouble = try DiagonalOperator(shape: shape, mask: maskValues, dataType: exactType)
+            let aty = try aDouble.applyAdjoint(y)
+            var exact = [Double](repeating: 0, count: n * c)
+            try aty.withUnsafeBytes { b in try exact.withUnsafeMutableBytes { try aDouble.solveNormal(rho: mu, b.baseAddress!, into: $0.baseAddress!) } }
+            for method in [KrylovLeastSquares.Method.cgls, .lsqr] {
+                var options = SolverOptions()
+                options.tolerance = type.precision == .double ? 1e-13 : 1e-5
+                options.checkInterval = 1
+                let tolerance = type.precision == .double ? 1e-10 : 1e-4
+                let info: SolverInfo
+                var x: [Double]
+                if type.precision == .double {
+                    x = [Double](repeating: 0, count: n * c)
+                    info = try x.withUnsafeMutableBytes { try KrylovLeastSquares.solve(objective, x: $0.baseAddress!, method: method, options: options) }
+                } else {
+                    var xf = [Float](repeating: 0, count: n * c)
+                    info = try xf.withUnsafeMutableBytes { try KrylovLeastSquares.solve(objective, x: $0.baseAddress!, method: method, options: options) }
+                    x = xf.map(Double.init)
+                }
+                XCTAssertEqual(info.stopReason, .converged, "\(method) \(type)")
+                for i in 0..<(n * c) { XCTAssertEqual(x[i], exact[i], accuracy: tolerance, "\(method) \(type)") }
+                if type.precision == .double {
+                    let pStar = try exact.withUnsafeBytes { try objective.primal($0.baseAddress!) }
+                    XCTAssertLessThanOrEqual(info.primal - pStar, info.gap + 1e-15)
+                    // A warm start at the answer stops at once.
+                    options.warmStart = true
+                    var warm = exact
+                    let again = try warm.withUnsafeMutableBytes { try KrylovLeastSquares.solve(objective, x: $0.baseAddress!, method: method, options: options) }
+                    XCTAssertLessThanOrEqual(again.iterations, 2)
+                }
+            }
+        }
+        // Weighted least squares through a blur, plus Tikhonov of the gradient (generalised
+        // Tikhonov, no certificate): the three methods agree.
+        var rng = TestRandom(seed: 31)
+        let blur = try ConvolutionOperator(shape: shape, kernel: rng.uniforms(9), kernelShape: [3, 3], boundary: .same, precision: .double)
+        let weighted = try LeastSquares(operator: blur, data: rng.uniforms(n), weights: rng.uniforms(n).map { 0.5 + $0 })
+        let grad = try GradientOperator(shape: shape, type: .float64)
+        let smooth = try ScaledFunctional(SquaredL2Norm(shape: grad.outputShape, type: .float64), scale: 0.05)
+        let objective = try CompositeObjective(terms: [ObjectiveTerm(weighted), ObjectiveTerm(smooth, grad)], g: nil, shape: shape, type: .float64)
+        var options = SolverOptions()
+        options.tolerance = 0
+        options.changeTolerance = 1e-13
+        options.maxIterations = 2000
+        var reference = [Double](repeating: 0, count: n)
+        _ = try reference.withUnsafeMutableBytes { try ConjugateGradient.solve(objective, x: $0.baseAddress!, options: options) }
+        for method in [KrylovLeastSquares.Method.cgls, .lsqr] {
+            var x = [Double](repeating: 0, count: n)
+            _ = try x.withUnsafeMutableBytes { try KrylovLeastSquares.solve(objective, x: $0.baseAddress!, method: method, options: options) }
+            for i in 0..<n { XCTAssertEqual(x[i], reference[i], accuracy: 1e-8, "\(method)") }
+        }
+        // Not least squares: refused, naming the term.
+        let l1 = try L1Norm(shape: shape, type: .float64)
+        let lasso = try CompositeObjective(terms: [ObjectiveTerm(weighted), ObjectiveTerm(l1)], g: nil, shape: shape, type: .float64)
+        var x = [Double](repeating: 0, count: n)
+        XCTAssertThrowsError(try x.withUnsafeMutableBytes { try KrylovLeastSquares.solve(lasso, x: $0.baseAddress!, method: .lsqr) }) {
+            XCTAssertTrue("\($0)".contains("terms[1]"), "\($0)")
+        }
+    }
+
     /// The callback sees every check, can stop the run, and a run stopped so returns its iterate.
     func testCallbackStopsTheRun() throws {
         let shape = [10, 10]

@@ -190,6 +190,40 @@ int main(void) {
     EXPECT_ERROR(ik_solve(terms, ops, 1, data, &xa, &options, &info), IK_ERR_INVALID_ARGUMENT, "solution_radius");
     EXPECT(memcmp(x, sentinel, sizeof x) == 0);
 
+    /* Tikhonov smoothing 0.5 ||x - y||^2 + 0.25 ||D x||^2 by CG, CGLS and LSQR: one answer, certified
+     * (g is 1-strongly convex); CGLS and LSQR refuse a term that is not least squares. */
+    {
+        ik_functional *half_g = NULL, *smooth = NULL;
+        EXPECT(ik_functional_create_squared_l2(&half_g, 3, gshape, f64) == IK_OK);
+        EXPECT(ik_functional_create_scaled(&smooth, half_g, 0.5) == IK_OK);
+        const ik_functional* ridge_terms[1] = {smooth};
+        double by_cg[N];
+        int methods[3] = {IK_SOLVER_CONJUGATE_GRADIENT, IK_SOLVER_CGLS, IK_SOLVER_LSQR};
+        for (int m = 0; m < 3; m++) {
+            ik_solver_options_init(&options);
+            options.method = methods[m];
+            options.tolerance = 1e-13;
+            options.check_interval = 1;
+            EXPECT(ik_solve(ridge_terms, ops, 1, data, &xa, &options, &info) == IK_OK);
+            EXPECT(info.stop_reason == IK_STOP_CONVERGED && info.relative_gap <= 1e-13);
+            if (m == 0) {
+                memcpy(by_cg, x, sizeof x);
+            } else {
+                double apart = 0;
+                for (int i = 0; i < N; i++) apart = fmax(apart, fabs(x[i] - by_cg[i]));
+                EXPECT(apart < 1e-6);
+            }
+        }
+        for (int i = 0; i < N; i++) x[i] = sentinel[i];
+        options.method = IK_SOLVER_LSQR;
+        EXPECT_ERROR(ik_solve(terms, ops, 1, data, &xa, &options, &info), IK_ERR_INVALID_ARGUMENT, "least-squares");
+        options.method = IK_SOLVER_CGLS;
+        EXPECT_ERROR(ik_solve(terms, ops, 1, data, &xa, &options, &info), IK_ERR_INVALID_ARGUMENT, "terms[0]");
+        EXPECT(memcmp(x, sentinel, sizeof x) == 0);
+        ik_functional_destroy(smooth);
+        ik_functional_destroy(half_g);
+    }
+
     /* An operator that returns NaN ends the run with a status, x untouched. */
     ik_linop* broken = NULL;
     EXPECT(ik_linop_create_callback(&broken, 2, shape, f64, 2, shape, f64, nan_apply, copy_apply, NULL, NULL) == IK_OK);

@@ -160,6 +160,12 @@ static int callback_apply(void* user, const ik_array* in, ik_array* out) {
 
 static void release(void* user) { (void)user; }
 
+static int callback_normal_solve(void* user, double rho, const ik_array* b, ik_array* x) {
+    (void)rho;
+    (void)b;
+    return callback_apply(user, b, x);
+}
+
 static ik_tv_options decode_options(reader* r, descriptor* weights) {
     ik_tv_options o;
     ik_tv_options_init(&o);
@@ -227,7 +233,7 @@ static ik_solver_options decode_solver_options(reader* r) {
     ik_solver_options o;
     ik_solver_options_init(&o);
     if (u8(r) % 8 == 0) o.struct_size = (uint32_t)u8(r);
-    o.method = (int32_t)(u8(r) % 5) - 1;
+    o.method = (int32_t)(u8(r) % 7) - 1;
     o.tolerance = u8(r) % 2 ? scalar(r) : 1e-3;
     o.change_tolerance = u8(r) % 2 ? scalar(r) : 1e-4;
     o.max_iterations = (int64_t)(u8(r) % 40) - 1; /* small: a run costs time only */
@@ -303,9 +309,19 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             memcpy(copy, extents, sizeof copy);
             int32_t nd2 = decode_shape(&r);
             uintptr_t user = u8(&r) % 3;
-            ik_linop_create_callback(&made, nd, copy, dtype_of(&r), nd2, extents, dtype_of(&r),
-                                     u8(&r) % 16 ? callback_apply : NULL, callback_apply, (void*)user,
-                                     u8(&r) % 2 ? release : NULL);
+            if (u8(&r) % 2) {
+                ik_linop_create_callback(&made, nd, copy, dtype_of(&r), nd2, extents, dtype_of(&r),
+                                         u8(&r) % 16 ? callback_apply : NULL, callback_apply, (void*)user,
+                                         u8(&r) % 2 ? release : NULL);
+                break;
+            }
+            /* The versioned struct: wrong sizes, missing functions, extreme norm bounds. */
+            ik_linop_callbacks callbacks = {sizeof callbacks, (void*)user, u8(&r) % 16 ? callback_apply : NULL,
+                                            u8(&r) % 16 ? callback_apply : NULL, u8(&r) % 2 ? release : NULL,
+                                            u8(&r) % 2 ? callback_normal_solve : NULL, u8(&r) % 2 ? scalar(&r) : 0};
+            if (u8(&r) % 8 == 0) callbacks.struct_size = (uint32_t)u8(&r);
+            ik_linop_create_from_callbacks(&made, nd, copy, dtype_of(&r), nd2, extents, dtype_of(&r),
+                                           u8(&r) % 16 ? &callbacks : NULL);
             break;
         }
         case 9: ik_linop_create_product(&made, any, ops[u8(&r) % POOL]); break;

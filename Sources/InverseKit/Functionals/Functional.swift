@@ -68,6 +68,9 @@ open class Functional: CustomStringConvertible {
     /// Whether f is a quadratic (plus a constant): conjugate gradients minimise sums of these.
     open var isQuadratic: Bool { false }
 
+    /// This functional as (c/2) ||M z - b||_W^2, when it is one (see `LeastSquaresForm`).
+    package var leastSquaresForm: LeastSquaresForm? { nil }
+
     public var description: String { "\(name): \(shape) \(type)" }
 
     // ---- Entry points: argument checks, the one-call-at-a-time rule, then the implementation ---

@@ -1,7 +1,8 @@
 /// The elementwise and reduction operations that solvers, functionals and samplers are made of,
 /// on flat arrays of reals (complex data interleaved, so that Re<a, b> is the real dot product).
 /// Loops run on lane vectors; reductions accumulate in Double whatever the storage precision, so a
-/// float32 objective or certificate is as accurate as its inputs allow.
+/// float32 objective or certificate is as accurate as its inputs allow. The precision-dispatching
+/// entry points split large arrays between the pool's threads (`ParallelLoops`).
 package enum Reals {
     /// z = a x + b y (z may be x or y).
     @inline(__always)
@@ -98,8 +99,12 @@ package enum Reals {
     package static func dot(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer, _ y: UnsafeRawPointer,
                             _ n: Int) -> Double {
         switch precision {
-        case .single: return dot(x.assumingMemoryBound(to: Float.self), y.assumingMemoryBound(to: Float.self), n)
-        case .double: return dot(x.assumingMemoryBound(to: Double.self), y.assumingMemoryBound(to: Double.self), n)
+        case .single:
+            let a = x.assumingMemoryBound(to: Float.self), b = y.assumingMemoryBound(to: Float.self)
+            return ParallelLoops.sum(n, work: 2 * n) { r in dot(a + r.lowerBound, b + r.lowerBound, r.count) }
+        case .double:
+            let a = x.assumingMemoryBound(to: Double.self), b = y.assumingMemoryBound(to: Double.self)
+            return ParallelLoops.sum(n, work: 2 * n) { r in dot(a + r.lowerBound, b + r.lowerBound, r.count) }
         }
     }
 
@@ -107,9 +112,11 @@ package enum Reals {
                                         _ y: UnsafeRawPointer, _ n: Int) -> Double {
         switch precision {
         case .single:
-            return squaredDistance(x.assumingMemoryBound(to: Float.self), y.assumingMemoryBound(to: Float.self), n)
+            let a = x.assumingMemoryBound(to: Float.self), b = y.assumingMemoryBound(to: Float.self)
+            return ParallelLoops.sum(n, work: 2 * n) { r in squaredDistance(a + r.lowerBound, b + r.lowerBound, r.count) }
         case .double:
-            return squaredDistance(x.assumingMemoryBound(to: Double.self), y.assumingMemoryBound(to: Double.self), n)
+            let a = x.assumingMemoryBound(to: Double.self), b = y.assumingMemoryBound(to: Double.self)
+            return ParallelLoops.sum(n, work: 2 * n) { r in squaredDistance(a + r.lowerBound, b + r.lowerBound, r.count) }
         }
     }
 
@@ -118,11 +125,17 @@ package enum Reals {
                                 _ y: UnsafeRawPointer, into z: UnsafeMutableRawPointer, _ n: Int) {
         switch precision {
         case .single:
-            combine(Float(a), x.assumingMemoryBound(to: Float.self), Float(b), y.assumingMemoryBound(to: Float.self),
-                    into: z.assumingMemoryBound(to: Float.self), n)
+            let p = x.assumingMemoryBound(to: Float.self), q = y.assumingMemoryBound(to: Float.self)
+            let out = z.assumingMemoryBound(to: Float.self), fa = Float(a), fb = Float(b)
+            ParallelLoops.ranges(n, work: 3 * n) { r in
+                combine(fa, p + r.lowerBound, fb, q + r.lowerBound, into: out + r.lowerBound, r.count)
+            }
         case .double:
-            combine(a, x.assumingMemoryBound(to: Double.self), b, y.assumingMemoryBound(to: Double.self),
-                    into: z.assumingMemoryBound(to: Double.self), n)
+            let p = x.assumingMemoryBound(to: Double.self), q = y.assumingMemoryBound(to: Double.self)
+            let out = z.assumingMemoryBound(to: Double.self)
+            ParallelLoops.ranges(n, work: 3 * n) { r in
+                combine(a, p + r.lowerBound, b, q + r.lowerBound, into: out + r.lowerBound, r.count)
+            }
         }
     }
 
@@ -131,9 +144,11 @@ package enum Reals {
                               into y: UnsafeMutableRawPointer, _ n: Int) {
         switch precision {
         case .single:
-            scale(Float(a), x.assumingMemoryBound(to: Float.self), into: y.assumingMemoryBound(to: Float.self), n)
+            let p = x.assumingMemoryBound(to: Float.self), out = y.assumingMemoryBound(to: Float.self), fa = Float(a)
+            ParallelLoops.ranges(n, work: 2 * n) { r in scale(fa, p + r.lowerBound, into: out + r.lowerBound, r.count) }
         case .double:
-            scale(a, x.assumingMemoryBound(to: Double.self), into: y.assumingMemoryBound(to: Double.self), n)
+            let p = x.assumingMemoryBound(to: Double.self), out = y.assumingMemoryBound(to: Double.self)
+            ParallelLoops.ranges(n, work: 2 * n) { r in scale(a, p + r.lowerBound, into: out + r.lowerBound, r.count) }
         }
     }
 

@@ -34,6 +34,8 @@ _METHODS = {
     "fista": _raw.IK_SOLVER_PROXIMAL_GRADIENT,
     "ista": _raw.IK_SOLVER_PROXIMAL_GRADIENT,
     "cg": _raw.IK_SOLVER_CONJUGATE_GRADIENT,
+    "cgls": _raw.IK_SOLVER_CGLS,
+    "lsqr": _raw.IK_SOLVER_LSQR,
 }
 _REASONS = {
     _raw.IK_STOP_CONVERGED: "converged",
@@ -89,7 +91,9 @@ def solve(terms: Sequence[Term], g: Optional[Functional] = None, method: str = "
 
     terms: functionals F_i, or pairs (F_i, K_i) with K_i a LinearOperator (None: identity).
     method: "pdhg" (Chambolle-Pock; needs conjugate proxes and g's prox), "fista" or "ista"
-    (smooth terms, g's prox), "cg" (quadratic objectives). x0: a warm start. tau, sigma: steps
+    (smooth terms, g's prox), "cg" (quadratic objectives), "cgls" or "lsqr" (every term and g a
+    least-squares residual (c/2)||M K x - b||^2: least squares, Tikhonov, squared norms; they apply
+    K and K^H only, the steadier choice when K is ill-conditioned). x0: a warm start. tau, sigma: steps
     (automatic from the operators' norm bounds when None; above the convergence bound they are
     refused). solution_radius: R with ||x*|| <= R, if known, for a certificate where g gives none.
     callback(progress) runs at every check; returning False stops the run. progress=True shows a

@@ -230,6 +230,51 @@ def test_tikhonov_cg(shape):
     np.testing.assert_allclose(x2.ravel(), closed2, atol=1e-8)
 
 
+@pytest.mark.parametrize("method", ["cgls", "lsqr"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+def test_tikhonov_krylov(method, dtype):
+    """CGLS and LSQR on weighted least squares + Tikhonov against the closed form and cvxpy, the
+    generalised form (Tikhonov of the gradient) against its closed form, and bad input."""
+    shape, mu = (9, 8), 0.2
+    real = np.float32 if dtype == np.float32 else np.float64
+    rng = np.random.default_rng(11)
+    a = linop.convolution(shape, KERNEL.astype(real), boundary="same")
+    m = linop.convolution(shape, KERNEL, boundary="same").to_dense()
+    y = m @ phantom(shape, 9).ravel()
+    w = 0.5 + rng.random(m.shape[0])
+    if dtype == np.complex128:
+        # Complex data through a complex diagonal: |d|^2 weighs each pixel.
+        d = np.exp(1j * rng.random(shape)) * (0.5 + rng.random(shape))
+        a, m = linop.diagonal(d), np.diag(d.ravel())
+        y = m @ (phantom(shape, 9).ravel() * (1 + 0.5j))
+    data = fn.least_squares(a, y.reshape(shape).astype(dtype), weights=w.reshape(shape).astype(real))
+    g = mu * fn.squared_l2(shape, dtype)
+    tol = 1e-12 if dtype != np.float32 else 1e-5
+    x, result = ik.solvers.solve([data], g=g, method=method, tol=tol, max_iter=2000, check_interval=1)
+    closed = np.linalg.solve(m.conj().T @ (w[:, None] * m) + mu * np.eye(m.shape[1]), m.conj().T @ (w * y))
+    assert result.converged, result
+    # ||x - x*||^2 <= 2 gap / mu at the certified stop.
+    slack = 1e-12 if dtype != np.float32 else 1e-4
+    assert np.linalg.norm(x.ravel() - closed) <= math.sqrt(2 * result.gap / mu) * (1 + 1e-6) + slack
+    if dtype != np.float32:
+        x_run, _ = ik.solvers.solve([data], g=g, method=method, tol=0, max_iter=300)
+        np.testing.assert_allclose(x_run.ravel(), closed, atol=1e-10)
+    z = cp.Variable(m.shape[1], complex=dtype == np.complex128)
+    p_star = oracle(0.5 * cp.sum(cp.multiply(w, cp.abs(m @ z - y) ** 2)) + 0.5 * mu * cp.sum_squares(cp.abs(z)))
+    check(result, p_star, tol=1e-9 if dtype != np.float32 else 1e-4)
+    if dtype != np.float64:
+        return
+    # Generalised Tikhonov: no strong-convexity certificate; stops on relative change.
+    grad = linop.gradient(shape)
+    x2, r2 = ik.solvers.solve([fn.least_squares(a, y.reshape(shape)), (mu * fn.squared_l2(grad.output_shape), grad)],
+                              method=method, tol=1e-12, change_tol=1e-13, max_iter=2000, check_interval=1)
+    dm = grad.to_dense()
+    np.testing.assert_allclose(x2.ravel(), np.linalg.solve(m.T @ m + mu * dm.T @ dm, m.T @ y), atol=1e-8)
+    assert r2.stop_reason == "relative_change"
+    with pytest.raises(ik.InvalidArgumentError, match=r"terms\[1\].*least-squares"):
+        ik.solvers.solve([data, 0.1 * fn.l1(shape)], method=method)
+
+
 def test_tv_denoising_3d():
     shape, lam = (6, 5, 4), 0.1
     y = phantom(shape, 8)

@@ -35,6 +35,12 @@ public final class ComposedFunctional: Functional {
     }
     override public var gradientLipschitz: Double { lipschitz }
     override public var isQuadratic: Bool { base.isQuadratic }
+    override package var leastSquaresForm: LeastSquaresForm? {
+        guard var form = base.leastSquaresForm else { return nil }
+        form.operators.insert(linearOperator, at: 0)
+        form.owners.append(self)
+        return form
+    }
 
     override public func evaluate(_ x: UnsafeRawPointer) throws -> Double {
         let z = UnsafeMutableRawPointer(image.pointer)

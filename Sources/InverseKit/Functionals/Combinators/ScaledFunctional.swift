@@ -22,6 +22,11 @@ public final class ScaledFunctional: Functional {
     override public var gradientLipschitz: Double { scale * base.gradientLipschitz }
     override public var strongConvexity: Double { scale * base.strongConvexity }
     override public var isQuadratic: Bool { base.isQuadratic }
+    override package var leastSquaresForm: LeastSquaresForm? {
+        guard var form = base.leastSquaresForm else { return nil }
+        form.scale *= scale
+        return form
+    }
 
     // The base does its own one-call-at-a-time check; this object holds no state of its own.
     override public func evaluate(_ x: UnsafeRawPointer) throws -> Double {

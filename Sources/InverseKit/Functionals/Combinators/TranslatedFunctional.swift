@@ -34,6 +34,15 @@ public final class TranslatedFunctional: Functional {
 
     private var b: UnsafeRawPointer { UnsafeRawPointer(offset.pointer) }
 
+    /// f(z - b) with f = (c/2) ||z - b'||_W^2 (no operator) is (c/2) ||z - (b + b')||_W^2: only a
+    /// base without an offset of its own is taken (then the offset is b).
+    override package var leastSquaresForm: LeastSquaresForm? {
+        guard var form = base.leastSquaresForm, form.operators.isEmpty, form.offset == nil else { return nil }
+        form.offset = b
+        form.owners.append(self)
+        return form
+    }
+
     override public func evaluate(_ x: UnsafeRawPointer) throws -> Double {
         let z = UnsafeMutableRawPointer(shifted.pointer)
         Reals.combine(precision, 1, x, -1, b, into: z, realCount)

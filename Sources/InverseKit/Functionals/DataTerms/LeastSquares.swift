@@ -83,6 +83,11 @@ public final class LeastSquares: Functional {
     override public var gradientLipschitz: Double { lipschitz }
     override public var isQuadratic: Bool { true }
 
+    override package var leastSquaresForm: LeastSquaresForm? {
+        LeastSquaresForm(scale: 1, operators: [forwardModel], offset: data.map { UnsafeRawPointer($0.pointer) },
+                         weights: weights.map { UnsafeRawPointer($0.pointer) }, owners: [self])
+    }
+
     /// Whether the prox is solved in closed form (else by conjugate gradients).
     public var hasClosedFormProx: Bool { weights == nil && forwardModel.hasNormalSolve }
 

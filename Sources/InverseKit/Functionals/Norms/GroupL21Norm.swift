@@ -26,9 +26,10 @@ public final class GroupL21Norm: Functional {
     override public var capabilities: FunctionalCapabilities { [.value, .prox, .proxConjugate, .conjugateValue] }
 
     override public func evaluate(_ x: UnsafeRawPointer) throws -> Double {
-        var total = 0.0
-        forEachGroupNorm(x) { total += $0 }
-        return total
+        switch precision {
+        case .single: return reduceNorms(x.assumingMemoryBound(to: Float.self), largest: false)
+        case .double: return reduceNorms(x.assumingMemoryBound(to: Double.self), largest: false)
+        }
     }
 
     override public func evaluateConjugate(_ s: UnsafeRawPointer, scale c: Double) throws -> Double {
@@ -42,82 +43,109 @@ public final class GroupL21Norm: Functional {
     }
 
     private func largestNorm(_ s: UnsafeRawPointer) -> Double {
-        var largest = 0.0
-        forEachGroupNorm(s) { norm in if !(norm <= largest) { largest = norm.isNaN ? .infinity : norm } }
-        return largest
+        let largest: Double
+        switch precision {
+        case .single: largest = reduceNorms(s.assumingMemoryBound(to: Float.self), largest: true)
+        case .double: largest = reduceNorms(s.assumingMemoryBound(to: Double.self), largest: true)
+        }
+        return largest.isNaN ? .infinity : largest
     }
 
     override public func computeProx(_ v: UnsafeRawPointer, step tau: Double, into x: UnsafeMutableRawPointer) throws {
-        scaleGroups(v, x) { norm in norm > 0 ? max(0, 1 - tau / norm) : 0 }
+        scaleGroups(v, x, .shrink(tau))
     }
 
     override public func computeProxConjugate(_ v: UnsafeRawPointer, step sigma: Double,
                                               into s: UnsafeMutableRawPointer) throws {
         // Pulled in by a few rounding units, so that the rounded group stays in the unit ball.
-        let inward = 1 - 4 * precision.unitRoundoff * Double(along).squareRoot()
-        scaleGroups(v, s) { norm in norm > 1 ? inward / norm : 1 }
+        scaleGroups(v, s, .project(1 - 4 * precision.unitRoundoff * Double(along).squareRoot()))
     }
 
-    /// Calls body(||group||) for every group; norms in double.
-    private func forEachGroupNorm(_ x: UnsafeRawPointer, _ body: (Double) -> Void) {
-        switch precision {
-        case .single: groupNorms(x.assumingMemoryBound(to: Float.self), body)
-        case .double: groupNorms(x.assumingMemoryBound(to: Double.self), body)
-        }
-    }
-
-    private func groupNorms<T: BinaryFloatingPoint>(_ x: UnsafePointer<T>, _ body: (Double) -> Void) {
-        forEachTile(x) { _, _, width, norms in
-            for j in stride(from: 0, to: width, by: components) { body(norms[j]) }
-        }
+    /// The factor each group is scaled by, as a function of its norm.
+    private enum GroupScaling {
+        case shrink(Double)   // max(0, 1 - tau / norm): the prox
+        case project(Double)  // inward / norm outside the unit ball: the conjugate's prox
     }
 
     // Groups run with stride `inner`: their norms are accumulated a tile of inner indices at a
-    // time, in a stack buffer, so that memory is read in order.
+    // time, in a stack buffer, so that memory is read in order. Tiles are independent: large
+    // arrays split them between threads.
     private static var tile: Int { 256 }
     private var components: Int { type.components }
+    private var tilesPerOuter: Int { (inner + Self.tile - 1) / Self.tile }
 
-    /// Calls body(outer index, first inner index, width, norms) for each tile of groups, with the
+    /// Calls body(outer index, first inner index, width, norms) for the tiles in `tiles`, with the
     /// norms of the tile's groups (for complex data both parts of an element hold their group's
     /// norm; tiles are even).
-    private func forEachTile<T: BinaryFloatingPoint>(_ x: UnsafePointer<T>,
+    @inline(__always)
+    private func forEachTile<T: BinaryFloatingPoint>(_ x: UnsafePointer<T>, _ tiles: Range<Int>,
                                                      _ body: (Int, Int, Int, UnsafeMutableBufferPointer<Double>) -> Void) {
         withUnsafeTemporaryAllocation(of: Double.self, capacity: Self.tile) { sums in
-            for o in 0..<outer {
-                var start = 0
-                while start < inner {
-                    let width = min(Self.tile, inner - start)
-                    for j in 0..<width { sums[j] = 0 }
-                    for k in 0..<along {
-                        let row = x + (o * along + k) * inner + start
-                        for j in 0..<width { let v = Double(row[j]); sums[j] += v * v }
-                    }
-                    for j in stride(from: 0, to: width, by: components) {
-                        let total = components == 2 ? sums[j] + sums[j + 1] : sums[j]
-                        for c in 0..<components { sums[j + c] = total.squareRoot() }
-                    }
-                    body(o, start, width, sums)
-                    start += width
+            for t in tiles {
+                let o = t / tilesPerOuter, start = (t % tilesPerOuter) * Self.tile
+                let width = min(Self.tile, inner - start)
+                for j in 0..<width { sums[j] = 0 }
+                for k in 0..<along {
+                    let row = x + (o * along + k) * inner + start
+                    for j in 0..<width { let v = Double(row[j]); sums[j] += v * v }
                 }
+                if components == 2 {
+                    for j in stride(from: 0, to: width, by: 2) {
+                        let norm = (sums[j] + sums[j + 1]).squareRoot()
+                        sums[j] = norm
+                        sums[j + 1] = norm
+                    }
+                } else {
+                    for j in 0..<width { sums[j] = sums[j].squareRoot() }
+                }
+                body(o, start, width, sums)
             }
         }
     }
 
+    /// The sum (or the largest) of the group norms; NaN propagates.
+    private func reduceNorms<T: BinaryFloatingPoint>(_ x: UnsafePointer<T>, largest: Bool) -> Double {
+        let tiles = outer * tilesPerOuter, step = components
+        let part = { (range: Range<Int>) -> Double in
+            var total = 0.0
+            self.forEachTile(x, range) { _, _, width, norms in
+                if largest {
+                    for j in stride(from: 0, to: width, by: step) where !(norms[j] <= total) {
+                        total = norms[j].isNaN ? .nan : norms[j]
+                        if total.isNaN { return }
+                    }
+                } else {
+                    for j in stride(from: 0, to: width, by: step) { total += norms[j] }
+                }
+            }
+            return total
+        }
+        return largest ? ParallelLoops.maximum(tiles, work: count * step, part)
+            : ParallelLoops.sum(tiles, work: count * step, part)
+    }
+
     /// out_g = factor(||v_g||) v_g.
-    private func scaleGroups(_ v: UnsafeRawPointer, _ out: UnsafeMutableRawPointer, _ factor: (Double) -> Double) {
+    private func scaleGroups(_ v: UnsafeRawPointer, _ out: UnsafeMutableRawPointer, _ scaling: GroupScaling) {
         switch precision {
-        case .single: scaleGroups(v.assumingMemoryBound(to: Float.self), out.assumingMemoryBound(to: Float.self), factor)
-        case .double: scaleGroups(v.assumingMemoryBound(to: Double.self), out.assumingMemoryBound(to: Double.self), factor)
+        case .single: scaleGroups(v.assumingMemoryBound(to: Float.self), out.assumingMemoryBound(to: Float.self), scaling)
+        case .double: scaleGroups(v.assumingMemoryBound(to: Double.self), out.assumingMemoryBound(to: Double.self), scaling)
         }
     }
 
     private func scaleGroups<T: BinaryFloatingPoint>(_ v: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
-                                                     _ factor: (Double) -> Double) {
-        forEachTile(v) { o, start, width, factors in
-            for j in 0..<width { factors[j] = factor(factors[j]) }
-            for k in 0..<along {
-                let offset = (o * along + k) * inner + start
-                for j in 0..<width { out[offset + j] = T(Double(v[offset + j]) * factors[j]) }
+                                                     _ scaling: GroupScaling) {
+        ParallelLoops.ranges(outer * tilesPerOuter, work: 2 * count * components) { tiles in
+            self.forEachTile(v, tiles) { o, start, width, factors in
+                switch scaling {
+                case .shrink(let tau):
+                    for j in 0..<width { let n = factors[j]; factors[j] = n > 0 ? Swift.max(0, 1 - tau / n) : 0 }
+                case .project(let inward):
+                    for j in 0..<width { let n = factors[j]; factors[j] = n > 1 ? inward / n : 1 }
+                }
+                for k in 0..<self.along {
+                    let offset = (o * self.along + k) * self.inner + start
+                    for j in 0..<width { out[offset + j] = T(Double(v[offset + j]) * factors[j]) }
+                }
             }
         }
     }

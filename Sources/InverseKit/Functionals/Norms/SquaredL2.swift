@@ -14,6 +14,9 @@ public final class SquaredL2Norm: Functional {
     override public var gradientLipschitz: Double { 1 }
     override public var strongConvexity: Double { 1 }
     override public var isQuadratic: Bool { true }
+    override package var leastSquaresForm: LeastSquaresForm? {
+        LeastSquaresForm(scale: 1, operators: [], offset: nil, weights: nil, owners: [self])
+    }
 
     override public func evaluate(_ x: UnsafeRawPointer) throws -> Double {
         0.5 * Reals.dot(precision, x, x, realCount)

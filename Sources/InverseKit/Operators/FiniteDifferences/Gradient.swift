@@ -35,40 +35,92 @@ public final class GradientOperator: LinearOperator {
         }
     }
 
+    // Both directions are one pass per axis over contiguous rows, split between threads by the
+    // blocks of the axes before it; every output element is computed once, from its inputs only.
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     private func differences<T: BinaryFloatingPoint>(_: T.Type, _ xRaw: UnsafeRawPointer, _ gRaw: UnsafeMutableRawPointer) {
         let x = xRaw.assumingMemoryBound(to: T.self)
         let reals = inputCount * inputType.components
         for axis in 0..<inputShape.count {
             let g = gRaw.assumingMemoryBound(to: T.self) + axis * reals
             let (outer, extent, inner) = split(axis)
-            for o in 0..<outer {
-                let block = o * extent * inner
-                for j in 0..<(extent - 1) {
-                    let at = block + j * inner
-                    for k in 0..<inner { g[at + k] = x[at + inner + k] - x[at + k] }
+            if inner <= 2 {
+                // The last axis: rows of `extent` elements of `inner` reals.
+                let rows = outer, length = extent * inner
+                ParallelLoops.ranges(rows, work: 2 * reals) { range in
+                    for r in range {
+                        let a = x + r * length, d = g + r * length
+                        for k in 0..<(length - inner) { d[k] = a[k + inner] - a[k] }
+                        for k in (length - inner)..<length { d[k] = 0 }
+                    }
                 }
-                let last = block + (extent - 1) * inner
-                for k in 0..<inner { g[last + k] = 0 }
+                continue
+            }
+            ParallelLoops.ranges(outer * extent, work: 2 * reals) { range in
+                for line in range {
+                    let j = line % extent, at = line * inner
+                    let d = g + at, a = x + at
+                    if j == extent - 1 {
+                        d.update(repeating: 0, count: inner)
+                    } else {
+                        for k in 0..<inner { d[k] = a[inner + k] - a[k] }
+                    }
+                }
             }
         }
     }
 
     // x(i) = sum_k g_k(i - e_k) [i not first] - g_k(i) [i not last]
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     private func adjointDifferences<T: BinaryFloatingPoint>(_: T.Type, _ gRaw: UnsafeRawPointer,
                                                             _ xRaw: UnsafeMutableRawPointer) {
         let x = xRaw.assumingMemoryBound(to: T.self)
         let reals = inputCount * inputType.components
-        x.update(repeating: 0, count: reals)
         for axis in 0..<inputShape.count {
             let g = gRaw.assumingMemoryBound(to: T.self) + axis * reals
             let (outer, extent, inner) = split(axis)
-            for o in 0..<outer {
-                let block = o * extent * inner
-                for j in 0..<(extent - 1) {
-                    let at = block + j * inner
-                    for k in 0..<inner {
-                        x[at + k] -= g[at + k]
-                        x[at + inner + k] += g[at + k]
+            let first = axis == 0 // the first axis writes x, the others add to it
+            if inner <= 2 {
+                let rows = outer, length = extent * inner
+                ParallelLoops.ranges(rows, work: 2 * reals) { range in
+                    for r in range {
+                        let d = g + r * length, out = x + r * length
+                        if length == inner {
+                            if first { out.update(repeating: 0, count: inner) }
+                            continue
+                        }
+                        if first {
+                            for k in 0..<inner { out[k] = -d[k] }
+                            for k in inner..<(length - inner) { out[k] = d[k - inner] - d[k] }
+                            for k in (length - inner)..<length { out[k] = d[k - inner] }
+                        } else {
+                            for k in 0..<inner { out[k] -= d[k] }
+                            for k in inner..<(length - inner) { out[k] += d[k - inner] - d[k] }
+                            for k in (length - inner)..<length { out[k] += d[k - inner] }
+                        }
+                    }
+                }
+                continue
+            }
+            ParallelLoops.ranges(outer * extent, work: 2 * reals) { range in
+                for line in range {
+                    let j = line % extent, at = line * inner
+                    let out = x + at, d = g + at
+                    switch (j == 0, j == extent - 1) {
+                    case (true, true):
+                        if first { out.update(repeating: 0, count: inner) }
+                    case (true, false):
+                        for k in 0..<inner { out[k] = first ? -d[k] : out[k] - d[k] }
+                    case (false, true):
+                        for k in 0..<inner { out[k] = first ? d[k - inner] : out[k] + d[k - inner] }
+                    case (false, false):
+                        for k in 0..<inner {
+                            let v = d[k - inner] - d[k]
+                            out[k] = first ? v : out[k] + v
+                        }
                     }
                 }
             }
