@@ -747,6 +747,12 @@ IK_API void ik_functional_destroy(ik_functional* f);
  *                                 composed and (operator-free) translated forms. They apply K and
  *                                 K^H only, never K^H K, so they lose less to rounding than CG when K
  *                                 is ill-conditioned; LSQR (Paige-Saunders) is the steadier.
+ *   IK_SOLVER_ADMM                scaled ADMM with penalty options.penalty: least-squares terms stay
+ *                                 in the x-step, every other term (and G, unless least squares) is
+ *                                 split off and needs its prox. The x-step is solved in closed form
+ *                                 when one block's operator has a normal solve (ik_linop_solve_normal)
+ *                                 and the others are the identity, by CG otherwise. When G is split,
+ *                                 the x returned is its prox-side copy, inside G's domain.
  *
  * Certificate. At every check the solver evaluates P at its iterate and a lower bound D <= min P
  * from a dual point (the dual iterate, or the terms' gradients): D(y) = -sum_i F_i*(y_i) -
@@ -767,7 +773,8 @@ typedef enum ik_solver_method {
     IK_SOLVER_PROXIMAL_GRADIENT = 1,
     IK_SOLVER_CONJUGATE_GRADIENT = 2,
     IK_SOLVER_CGLS = 3,
-    IK_SOLVER_LSQR = 4
+    IK_SOLVER_LSQR = 4,
+    IK_SOLVER_ADMM = 5
 } ik_solver_method;
 
 typedef enum ik_stop_reason {
@@ -815,6 +822,7 @@ typedef struct ik_solver_options {
                                  caller's promise: a wrong R gives a wrong certificate. */
     ik_solver_callback callback; /* NULL, or called at every check */
     void* callback_data;      /* passed to the callback */
+    double penalty;           /* ADMM's rho > 0 (finite); 0: 1 */
 } ik_solver_options;
 
 /* Fills *options with the defaults above. NULL is ignored. */

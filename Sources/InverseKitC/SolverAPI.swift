@@ -37,10 +37,11 @@ private func parseSolverOptions(_ pointer: UnsafePointer<ik_solver_options>?) th
     } else {
         ikSolverOptionsInit(&o)
     }
-    guard (0...4).contains(o.method) else {
+    guard (0...5).contains(o.method) else {
         throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid options.method: \(o.method) is not an ik_solver_method")
     }
-    for (name, value) in [("primal_step", o.primal_step), ("dual_step", o.dual_step), ("solution_radius", o.solution_radius)] {
+    for (name, value) in [("primal_step", o.primal_step), ("dual_step", o.dual_step), ("solution_radius", o.solution_radius),
+                          ("penalty", o.penalty)] {
         guard value.isFinite, value >= 0 else {
             throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid options.\(name): expected a finite value >= 0 (0 for automatic), got \(value)")
         }
@@ -150,6 +151,10 @@ public func ikSolve(_ functionals: UnsafePointer<OpaquePointer?>?, _ operators: 
         case Int32(IK_SOLVER_CGLS.rawValue):
             result = try KrylovLeastSquares.solve(objective, x: work.pointer, method: .cgls, options: settings,
                                                   callback: callback)
+        case Int32(IK_SOLVER_ADMM.rawValue):
+            var s = ADMM.Settings()
+            if o.penalty > 0 { s.penalty = o.penalty }
+            result = try ADMM.solve(objective, x: work.pointer, settings: s, options: settings, callback: callback)
         case Int32(IK_SOLVER_LSQR.rawValue):
             result = try KrylovLeastSquares.solve(objective, x: work.pointer, method: .lsqr, options: settings,
                                                   callback: callback)

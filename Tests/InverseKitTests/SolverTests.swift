@@ -49,6 +49,68 @@ final class SolverTests: XCTestCase {
         XCTAssertLessThan(accelerated.primalStep, 1) // the schedule shrinks tau
     }
 
+    /// TV denoising by ADMM (the data term, as G, in the x-step, solved by CG; TV split off) against the
+    /// TV solver's optimum, in float64 and float32; the closed-form x-step (a mask's normal solve,
+    /// l1 and a box split off) against PDHG; bad settings.
+    func testADMMMatchesTheTVDenoiserAndPDHG() throws {
+        let shape = [17, 14], n = 17 * 14, lambda = 0.15
+        let y = noisy(n, seed: 3)
+        var tv = TVOptions(lambda: lambda)
+        tv.tolerance = 1e-12
+        tv.maxIterations = 100_000
+        let pStar = try TotalVariation.denoise(NDArray(shape: shape, storage: y), options: tv).info.primal
+        for type in [ScalarType.float64, .float32] {
+            let grad = try GradientOperator(shape: shape, type: type)
+            let l21 = try ScaledFunctional(GroupL21Norm(shape: grad.outputShape, type: type, axis: 0), scale: lambda)
+            let data = try TranslatedFunctional(SquaredL2Norm(shape: shape, type: type), offset: y)
+            // The data term as G (least squares, so it stays in the x-step) keeps G* finite.
+            let objective = try CompositeObjective(terms: [ObjectiveTerm(l21, grad)], g: data, shape: shape, type: type)
+            var options = SolverOptions()
+            options.tolerance = type == .float64 ? 1e-9 : 1e-4
+            options.maxIterations = 20000
+            var settings = ADMM.Settings()
+            settings.penalty = 2
+            let info: SolverInfo
+            if type == .float64 {
+                var x = [Double](repeating: 0, count: n)
+                info = try x.withUnsafeMutableBytes { try ADMM.solve(objective, x: $0.baseAddress!, settings: settings, options: options) }
+                let p = try x.withUnsafeBytes { try objective.primal($0.baseAddress!) }
+                XCTAssertEqual(p, info.primal, accuracy: 1e-12)
+            } else {
+                var x = [Float](repeating: 0, count: n)
+                info = try x.withUnsafeMutableBytes { try ADMM.solve(objective, x: $0.baseAddress!, settings: settings, options: options) }
+            }
+            XCTAssertEqual(info.stopReason, .converged, "\(type)")
+            XCTAssertLessThanOrEqual(info.primal - pStar, info.gap + 1e-12 * pStar, "\(type)")
+            XCTAssertLessThanOrEqual(info.dual, pStar * (1 + 1e-7), "\(type)")
+            XCTAssertEqual(info.primalStep, 2)
+        }
+        // Closed-form x-step: (M + 2 rho I) is diagonal.
+        let maskValues = (0..<n).map { $0 % 4 == 0 ? 0.0 : 1.0 }
+        let mask = try DiagonalOperator(shape: shape, mask: maskValues, dataType: .float64)
+        let data = try TranslatedFunctional(SquaredL2Norm(shape: shape, type: .float64), offset: zip(y, maskValues).map(*))
+        let l1 = try ScaledFunctional(L1Norm(shape: shape, type: .float64), scale: 0.05)
+        let box = try BoxIndicator(shape: shape, type: .float64, lower: 0, upper: 1)
+        let objective = try CompositeObjective(terms: [ObjectiveTerm(data, mask), ObjectiveTerm(l1)], g: box,
+                                               shape: shape, type: .float64)
+        var options = SolverOptions()
+        options.tolerance = 1e-10
+        options.maxIterations = 20000
+        var byADMM = [Double](repeating: 0, count: n), byPDHG = byADMM
+        let admm = try byADMM.withUnsafeMutableBytes { try ADMM.solve(objective, x: $0.baseAddress!, options: options) }
+        let pdhg = try byPDHG.withUnsafeMutableBytes { try PrimalDual.solve(objective, x: $0.baseAddress!, options: options) }
+        XCTAssertEqual(admm.stopReason, .converged)
+        XCTAssertEqual(pdhg.stopReason, .converged)
+        XCTAssertEqual(admm.primal, pdhg.primal, accuracy: 1e-8 * pdhg.primal)
+        XCTAssertTrue(byADMM.allSatisfy { $0 >= 0 && $0 <= 1 })
+        // Bad settings.
+        var bad = ADMM.Settings()
+        bad.penalty = -1
+        XCTAssertThrowsError(try byADMM.withUnsafeMutableBytes { try ADMM.solve(objective, x: $0.baseAddress!, settings: bad) }) {
+            XCTAssertTrue("\($0)".contains("penalty"), "\($0)")
+        }
+    }
+
     /// The Lasso by FISTA and by PDHG: both certified, and each certificate bounds the distance to
     /// the better of the two answers.
     func testLassoByTwoSolvers() throws {

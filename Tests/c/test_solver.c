@@ -224,6 +224,24 @@ int main(void) {
         ik_functional_destroy(half_g);
     }
 
+    /* The TV problem by ADMM: certified against the TV denoiser's optimum; a bad penalty refused. */
+    ik_solver_options_init(&options);
+    options.method = IK_SOLVER_ADMM;
+    options.penalty = 2;
+    options.tolerance = 1e-9;
+    options.max_iterations = 50000;
+    EXPECT(ik_solve(terms, ops, 1, data, &xa, &options, &info) == IK_OK);
+    EXPECT(info.stop_reason == IK_STOP_CONVERGED && info.relative_gap <= 1e-9);
+    EXPECT(info.primal - p_star <= info.gap + 1e-12 * p_star);
+    EXPECT(info.dual <= p_star * (1 + 1e-12));
+    EXPECT(info.primal_step == 2);
+    for (int i = 0; i < N; i++) x[i] = sentinel[i];
+    options.penalty = -1;
+    EXPECT_ERROR(ik_solve(terms, ops, 1, data, &xa, &options, &info), IK_ERR_INVALID_ARGUMENT, "options.penalty");
+    options.penalty = INFINITY;
+    EXPECT_ERROR(ik_solve(terms, ops, 1, data, &xa, &options, &info), IK_ERR_INVALID_ARGUMENT, "options.penalty");
+    EXPECT(memcmp(x, sentinel, sizeof x) == 0);
+
     /* An operator that returns NaN ends the run with a status, x untouched. */
     ik_linop* broken = NULL;
     EXPECT(ik_linop_create_callback(&broken, 2, shape, f64, 2, shape, f64, nan_apply, copy_apply, NULL, NULL) == IK_OK);

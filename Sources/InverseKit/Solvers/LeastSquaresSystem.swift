@@ -35,30 +35,36 @@ final class LeastSquaresSystem {
     private let owners: [AnyObject]
 
     /// Throws `invalidArgument` naming the first term that is not a least-squares residual.
-    init(_ objective: CompositeObjective, method: String) throws {
-        precision = objective.precision
-        inputReals = objective.realCount
-        let size = precision == .single ? 4 : 8
-        var parts: [(LeastSquaresForm, LinearOperator?, String)] = []
+    convenience init(_ objective: CompositeObjective, method: String) throws {
+        var parts: [(LeastSquaresForm, LinearOperator?)] = []
         for (i, term) in objective.terms.enumerated() {
             guard let form = term.functional.leastSquaresForm else {
                 throw InverseKitError(.invalidArgument, "Invalid terms[\(i)]: \(term.functional.name) is not a least-squares term (c/2)||M z - b||^2; \(method) needs every term to be one (use pdhg or fista)")
             }
-            parts.append((form, term.linearOperator, "terms[\(i)]"))
+            parts.append((form, term.linearOperator))
         }
         if let g = objective.g {
             guard let form = g.leastSquaresForm else {
                 throw InverseKitError(.invalidArgument, "Invalid g: \(g.name) is not a least-squares term (c/2)||M x - b||^2; \(method) needs it to be one (use pdhg or fista)")
             }
-            parts.append((form, nil, "g"))
+            parts.append((form, nil))
         }
+        try self.init(parts: parts, count: objective.count, type: objective.type)
+    }
+
+    /// The system of the blocks (c/2) ||M K x - b||_W^2 given as (form, K) (K nil: the identity),
+    /// for x of `count` elements of `type`.
+    init(parts: [(LeastSquaresForm, LinearOperator?)], count: Int, type: ScalarType) throws {
+        precision = type.precision
+        inputReals = count * type.components
+        let size = precision == .single ? 4 : 8
         var blocks: [Block] = [], offset = 0, mu = 0.0
         var owners: [AnyObject] = []
-        for (form, k, _) in parts {
+        for (form, k) in parts {
             let chain = (k.map { [$0] } ?? []) + form.operators
             let last = chain.last
-            let elements = last?.outputCount ?? objective.count
-            let components = (last?.outputType ?? objective.type).components
+            let elements = last?.outputCount ?? count
+            let components = (last?.outputType ?? type).components
             let reals = elements * components
             let rootScale = form.scale.squareRoot()
             var rootWeights: AlignedBuffer<UInt8>? = nil
@@ -85,11 +91,11 @@ final class LeastSquaresSystem {
         self.owners = owners
         outputReals = offset
         strongConvexity = mu
-        inputScratch = try AlignedBuffer(count: max(objective.bytes, 1))
+        inputScratch = try AlignedBuffer(count: max(count * type.size, 1))
         weightedBlock = try AlignedBuffer(count: max((blocks.map(\.reals).max() ?? 1) * size, 1))
         data = try AlignedBuffer(count: max(offset * size, 1))
         // b, weighted and scaled like A.
-        for (block, (form, _, _)) in zip(blocks, parts) {
+        for (block, (form, _)) in zip(blocks, parts) {
             let target = UnsafeMutableRawPointer(data.pointer) + block.start
             if let b = form.offset {
                 target.copyMemory(from: b, byteCount: block.reals * size)
@@ -98,6 +104,13 @@ final class LeastSquaresSystem {
                 target.initializeMemory(as: UInt8.self, repeating: 0, count: block.reals * size)
             }
         }
+    }
+
+    /// Replaces block i's b by `values` (its unweighted reals).
+    func setOffset(block i: Int, _ values: UnsafeRawPointer) {
+        let block = blocks[i], target = UnsafeMutableRawPointer(data.pointer) + block.start
+        Reals.copy(precision, values, into: target, block.reals)
+        weigh(block, target)
     }
 
     /// u = A v (u stacked).

@@ -50,6 +50,7 @@ IK_SOLVER_PROXIMAL_GRADIENT = 1
 IK_SOLVER_CONJUGATE_GRADIENT = 2
 IK_SOLVER_CGLS = 3
 IK_SOLVER_LSQR = 4
+IK_SOLVER_ADMM = 5
 IK_STOP_CONVERGED = 0
 IK_STOP_MAX_ITERATIONS = 1
 IK_STOP_RELATIVE_CHANGE = 2
@@ -166,6 +167,7 @@ class IkSolverOptions(ctypes.Structure):
         ("solution_radius", c_double),
         ("callback", SOLVER_CALLBACK),
         ("callback_data", c_void_p),
+        ("penalty", c_double),
     ]
 
 

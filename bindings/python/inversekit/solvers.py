@@ -36,6 +36,7 @@ _METHODS = {
     "cg": _raw.IK_SOLVER_CONJUGATE_GRADIENT,
     "cgls": _raw.IK_SOLVER_CGLS,
     "lsqr": _raw.IK_SOLVER_LSQR,
+    "admm": _raw.IK_SOLVER_ADMM,
 }
 _REASONS = {
     _raw.IK_STOP_CONVERGED: "converged",
@@ -85,7 +86,7 @@ def solve(terms: Sequence[Term], g: Optional[Functional] = None, method: str = "
           tol: float = 1e-4, change_tol: float = 1e-6, max_iter: int = 1000, check_interval: int = 10,
           tau: Optional[float] = None, sigma: Optional[float] = None, relaxation: float = 1.0,
           accelerate: bool = False, backtracking: bool = False, restart: bool = True,
-          solution_radius: Optional[float] = None, callback: Optional[Callable[[Progress], Optional[bool]]] = None,
+          solution_radius: Optional[float] = None, rho: Optional[float] = None, callback: Optional[Callable[[Progress], Optional[bool]]] = None,
           progress: bool = False, out: Optional[np.ndarray] = None) -> Tuple[np.ndarray, SolveResult]:
     """Minimises sum_i F_i(K_i x) + g(x).
 
@@ -93,7 +94,9 @@ def solve(terms: Sequence[Term], g: Optional[Functional] = None, method: str = "
     method: "pdhg" (Chambolle-Pock; needs conjugate proxes and g's prox), "fista" or "ista"
     (smooth terms, g's prox), "cg" (quadratic objectives), "cgls" or "lsqr" (every term and g a
     least-squares residual (c/2)||M K x - b||^2: least squares, Tikhonov, squared norms; they apply
-    K and K^H only, the steadier choice when K is ill-conditioned). x0: a warm start. tau, sigma: steps
+    K and K^H only, the steadier choice when K is ill-conditioned), "admm" (least-squares terms in
+    the x-step, solved in closed form when an operator has a normal solve, CG otherwise; every
+    other term, and g, through its prox; penalty rho, default 1). x0: a warm start. tau, sigma: steps
     (automatic from the operators' norm bounds when None; above the convergence bound they are
     refused). solution_radius: R with ||x*|| <= R, if known, for a certificate where g gives none.
     callback(progress) runs at every check; returning False stops the run. progress=True shows a
@@ -135,6 +138,7 @@ def solve(terms: Sequence[Term], g: Optional[Functional] = None, method: str = "
     options.backtracking = int(bool(backtracking))
     options.restart = int(bool(restart))
     options.solution_radius = 0.0 if solution_radius is None else _positive(solution_radius, "solution_radius")
+    options.penalty = 0.0 if rho is None else _positive(rho, "rho")
 
     from .linop import _operand, _result
     target = None if out is None else _result(out, shape, dtype)

@@ -300,3 +300,44 @@ def test_float32_certificate_is_a_bound():
     assert result.converged
     assert p - p_star <= result.gap + 1e-9 * p_star
     assert (p - p_star) / p_star <= 1e-4
+
+
+def _admm_problem(name):
+    """(terms, g, cvxpy objective of z, constraints, solve keywords) for the ADMM cases."""
+    rng = np.random.default_rng(12)
+    if name == "deblur-box":
+        shape, lam = (10, 9), 0.02
+        a = linop.convolution(shape, KERNEL, boundary="periodic")
+        y = a.apply(phantom(shape)) + 0.01 * rng.standard_normal(shape)
+        z = cp.Variable(int(np.prod(shape)))
+        return ([(fn.squared_l2(shape).shifted(y), a), tv_term(shape, lam)], fn.box(shape, 0.0, 1.0),
+                z, 0.5 * cp.sum_squares(a.to_dense() @ z - y.ravel()) + lam * tv_expr(z, shape), [z >= 0, z <= 1], {})
+    if name == "ct-nonnegative":
+        shape, lam = (12, 12), 0.05
+        r = linop.radon(shape, np.linspace(0, np.pi, 8, endpoint=False))
+        y = r.apply(phantom(shape, 2))
+        m = r.to_dense()
+        bound = np.where(m > 0, (y.ravel()[:, None] + np.linalg.norm(y)) / np.where(m > 0, m, 1), np.inf).min(axis=0)
+        z = cp.Variable(int(np.prod(shape)))
+        return ([(fn.squared_l2(r.output_shape).shifted(y), r), tv_term(shape, lam)],
+                fn.box(shape, 0.0, float(bound.max())), z,
+                0.5 * cp.sum_squares(m @ z - y.ravel()) + lam * tv_expr(z, shape), [z >= 0], dict(rho=0.5))
+    if name == "masked-l1-closed-form":
+        # The x-step (M + 2 rho I) x = ... is a mask's normal solve.
+        shape, lam = (9, 10), 0.03
+        keep = (rng.random(shape) < 0.6).astype(float)
+        y = keep * (phantom(shape, 3) + 0.01 * rng.standard_normal(shape))
+        z = cp.Variable(int(np.prod(shape)))
+        return ([(fn.squared_l2(shape).shifted(y), linop.mask(keep)), lam * fn.l1(shape)], fn.box(shape, 0.0, 1.0),
+                z, 0.5 * cp.sum_squares(cp.multiply(keep.ravel(), z) - y.ravel()) + lam * cp.norm1(z),
+                [z >= 0, z <= 1], {})
+    raise ValueError(name)
+
+
+@pytest.mark.parametrize("name", ["deblur-box", "ct-nonnegative", "masked-l1-closed-form"])
+def test_admm(name):
+    terms, g, z, objective, constraints, keywords = _admm_problem(name)
+    x, result = ik.solvers.solve(terms, g=g, method="admm", tol=1e-8, max_iter=100000, **keywords)
+    p_star = oracle(objective, constraints)
+    check(result, p_star)
+    assert x.min() >= 0  # the returned x is the box's copy: feasible
