@@ -28,37 +28,32 @@ package enum ParallelLoops {
     /// The sum over a partition of 0..<count of body(range).
     @inline(__always)
     package static func sum(_ count: Int, work: Int, _ body: @escaping (Range<Int>) -> Double) -> Double {
-        let parts = min(threads(work), count)
-        if parts <= 1 { return body(0..<count) }
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 8 * parts) { slots in
-            let base = slots.baseAddress!
-            // One cache line per thread.
-            let ran = ThreadTeam.run(size: parts) { rank, team in
-                base[8 * rank] = body(partitionRange(count: count, parts: team.size, rank: rank))
-            }
-            var total = 0.0
-            for rank in 0..<ran { total += base[8 * rank] }
-            return total
-        }
+        reduce(count, work: work, body) { parts in parts.reduce(0, +) }
     }
 
     /// The largest over a partition of 0..<count of body(range) (NaN if any part is NaN).
     @inline(__always)
     package static func maximum(_ count: Int, work: Int, _ body: @escaping (Range<Int>) -> Double) -> Double {
+        reduce(count, work: work, body) { parts in
+            parts.contains { $0.isNaN } ? .nan : parts.reduce(0.0) { Swift.max($0, $1) }
+        }
+    }
+
+    /// body(range) per thread's range, combined in thread order by `combine`.
+    @inline(__always)
+    private static func reduce(_ count: Int, work: Int, _ body: @escaping (Range<Int>) -> Double,
+                               _ combine: (UnsafeBufferPointer<Double>) -> Double) -> Double {
         let parts = min(threads(work), count)
         if parts <= 1 { return body(0..<count) }
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 8 * parts) { slots in
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 9 * parts) { slots in
             let base = slots.baseAddress!
+            // One cache line per thread; the results are gathered after the spaced slots.
             let ran = ThreadTeam.run(size: parts) { rank, team in
                 base[8 * rank] = body(partitionRange(count: count, parts: team.size, rank: rank))
             }
-            var largest = 0.0
-            for rank in 0..<ran {
-                let value = base[8 * rank]
-                if value.isNaN { return .nan }
-                largest = Swift.max(largest, value)
-            }
-            return largest
+            let gathered = base + 8 * parts
+            for rank in 0..<ran { gathered[rank] = base[8 * rank] }
+            return combine(UnsafeBufferPointer(start: gathered, count: ran))
         }
     }
 }

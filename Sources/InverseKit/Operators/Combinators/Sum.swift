@@ -21,14 +21,14 @@ public final class SumOperator: LinearOperator {
     override public var name: String { "sum" }
 
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
-        try accumulate(x, y, outputBytes, outputCount * outputType.components) { try $0.apply($1, into: $2) }
+        try accumulate(x, y, outputCount * outputType.components) { try $0.apply($1, into: $2) }
     }
 
     override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
-        try accumulate(y, x, inputBytes, inputCount * inputType.components) { try $0.applyAdjoint($1, into: $2) }
+        try accumulate(y, x, inputCount * inputType.components) { try $0.applyAdjoint($1, into: $2) }
     }
 
-    private func accumulate(_ a: UnsafeRawPointer, _ b: UnsafeMutableRawPointer, _ bytes: Int, _ reals: Int,
+    private func accumulate(_ a: UnsafeRawPointer, _ b: UnsafeMutableRawPointer, _ reals: Int,
                             _ op: (LinearOperator, UnsafeRawPointer, UnsafeMutableRawPointer) throws -> Void) throws {
         guard let part else { return try op(terms[0], a, b) }
         try part.with { part in
