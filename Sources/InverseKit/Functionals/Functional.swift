@@ -35,6 +35,15 @@ public struct FunctionalCapabilities: OptionSet, Sendable, Hashable {
 /// many threads at once. A stateful one (a TV prox with its warm start, a data term with its work
 /// buffers) serves one call at a time; a call made while another is running fails with an error
 /// instead of racing on the shared buffers.
+/// Directions along which a functional's conjugate stays finite, for `Functional.dualRay`.
+package enum DualRay {
+    /// f* is finite everywhere: y + t 1 for every t >= 0.
+    case unbounded
+    /// f* is finite at c y + (1 - c) a 1 for every c in (0, 1] where it is finite at y: a conjugate
+    /// whose domain is bounded above by a, as the Kullback-Leibler term's (w < 1).
+    case toward(Double)
+}
+
 open class Functional: CustomStringConvertible {
     public let shape: [Int]
     public let type: ScalarType
@@ -70,6 +79,9 @@ open class Functional: CustomStringConvertible {
 
     /// This functional as (c/2) ||M z - b||_W^2, when it is one (see `LeastSquaresForm`).
     package var leastSquaresForm: LeastSquaresForm? { nil }
+    /// How a dual point of this functional may move along the constant vector 1 and keep f*
+    /// finite (the certificate's remedy for a constraint x >= 0), or nil where it may not.
+    package var dualRay: DualRay? { nil }
 
     public var description: String { "\(name): \(shape) \(type)" }
 

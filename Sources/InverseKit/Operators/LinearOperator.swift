@@ -101,9 +101,10 @@ open class LinearOperator: CustomStringConvertible {
 }
 
 extension LinearOperator {
-    /// y = A x on Swift arrays of reals (complex data interleaved: twice as many reals).
+    /// y = A x on Swift arrays of reals (complex data interleaved: twice as many reals) of the
+    /// operator's precision (Float for float32, Double for float64).
     public func apply<T: BinaryFloatingPoint>(_ x: [T]) throws -> [T] {
-        try checkReals(x.count, inputCount, inputType, "x")
+        try checkReals(T.self, x.count, inputCount, inputType, "x")
         var y = [T](repeating: 0, count: outputCount * outputType.components)
         try x.withUnsafeBytes { xb in try y.withUnsafeMutableBytes { yb in
             try apply(xb.baseAddress!, into: yb.baseAddress!)
@@ -113,7 +114,7 @@ extension LinearOperator {
 
     /// x = A^H y on Swift arrays of reals.
     public func applyAdjoint<T: BinaryFloatingPoint>(_ y: [T]) throws -> [T] {
-        try checkReals(y.count, outputCount, outputType, "y")
+        try checkReals(T.self, y.count, outputCount, outputType, "y")
         var x = [T](repeating: 0, count: inputCount * inputType.components)
         try y.withUnsafeBytes { yb in try x.withUnsafeMutableBytes { xb in
             try applyAdjoint(yb.baseAddress!, into: xb.baseAddress!)
@@ -121,7 +122,12 @@ extension LinearOperator {
         return x
     }
 
-    private func checkReals(_ got: Int, _ elements: Int, _ type: ScalarType, _ name: String) throws {
+    private func checkReals<T: BinaryFloatingPoint>(_: T.Type, _ got: Int, _ elements: Int, _ type: ScalarType,
+                                                    _ name: String) throws {
+        let expected: Any.Type = type.precision == .single ? Float.self : Double.self
+        guard T.self == expected else {
+            throw InverseKitError(.unsupportedType, "Invalid \(name): the operator takes \(type), got an array of \(T.self)")
+        }
         guard got == elements * type.components else {
             throw InverseKitError(.shape, "Invalid \(name): expected \(elements * type.components) reals, got \(got)")
         }

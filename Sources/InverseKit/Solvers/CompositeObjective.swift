@@ -20,7 +20,15 @@ public struct ObjectiveTerm {
 ///    scaling), so that F_i* and G* are finite;
 ///  - where G* stays infinite (no G, or G the constraint x >= 0) and a radius R with
 ///    ||x*||_2 <= R is known (`solutionRadius`), the minimum over that ball is used instead:
-///    G*(s) is replaced by sup_{||x|| <= R, x in dom G} <s, x> (R ||s||, or R ||max(s, 0)||).
+///    G*(s) is replaced by sup_{||x|| <= R, x in dom G} <s, x> (R ||s||, or R ||max(s, 0)||);
+///  - where G is a box bounded below (x >= 0 above all, whose G* is infinite wherever some s_j > 0)
+///    and a term's conjugate stays finite along the constant vector 1 (`Functional.dualRay`: a
+///    least-squares or Kullback-Leibler data term) through an operator with K^H 1 > 0 everywhere
+///    (every pixel seen, as in CT), that term's dual point is moved along 1 until s <= 0:
+///    y + t 1 with t = max_j s_j / (K^H 1)_j for a quadratic term, or c y + (1 - c) a 1 with every
+///    other point scaled by c, c = min_j a (K^H 1)_j / (s_j + a (K^H 1)_j), for one whose
+///    conjugate's domain is bounded by a (the Poisson term). Both vanish at the optimum (t -> 0,
+///    c -> 1), so the certificate needs no radius and no box.
 /// Values are evaluated with double accumulation; in float32 the gap is raised by a rounding
 /// allowance of a few units of float32 precision in the terms' magnitudes, so that it stays a bound.
 ///
@@ -43,6 +51,16 @@ public final class CompositeObjective {
     private let accumulator: AlignedBuffer<UInt8>
     private let adjoint: AlignedBuffer<UInt8>
     private let termScales: AlignedBuffer<Double>
+    /// The remedy for a box bounded below (see above), when a term offers one.
+    private var ray: Ray?
+
+    private struct Ray {
+        let term: Int
+        let kind: DualRay
+        /// K^H 1 (x-shaped, > 0 everywhere) and the moved dual point (the term's argument shape).
+        let sensitivity: AlignedBuffer<UInt8>
+        let moved: AlignedBuffer<UInt8>
+    }
 
     /// `shape` and `type` are x's; every operator maps them to its functional's argument.
     public init(terms: [ObjectiveTerm], g: Functional?, shape: [Int], type: ScalarType) throws {
@@ -78,6 +96,23 @@ public final class CompositeObjective {
         accumulator = try AlignedBuffer(count: count * type.size)
         adjoint = try AlignedBuffer(count: count * type.size)
         termScales = try AlignedBuffer(repeating: 1, count: max(terms.count, 1))
+        if let box = g as? BoxIndicator, box.lower.isFinite { ray = try findRay() }
+    }
+
+    /// The first term whose dual point may move along 1 with K^H 1 > 0 everywhere; one adjoint
+    /// application per candidate, at creation.
+    private func findRay() throws -> Ray? {
+        for (i, term) in terms.enumerated() {
+            guard let kind = term.functional.dualRay, term.functional.capabilities.contains(.conjugateValue) else { continue }
+            let f = term.functional
+            let ones = try AlignedBuffer<UInt8>(count: f.bytes)
+            Self.fillRealParts(precision, UnsafeMutableRawPointer(ones.pointer), f.count, f.type.components, with: 1)
+            let sensitivity = try AlignedBuffer<UInt8>(count: bytes)
+            try adjointImage(i, UnsafeRawPointer(ones.pointer), into: UnsafeMutableRawPointer(sensitivity.pointer))
+            guard Self.minimum(precision, UnsafeRawPointer(sensitivity.pointer), realCount) > 0 else { continue }
+            return Ray(term: i, kind: kind, sensitivity: sensitivity, moved: ones)
+        }
+        return nil
     }
 
     /// z = K_i x (a copy of x for the identity).
@@ -150,7 +185,46 @@ public final class CompositeObjective {
             }
             if support.isFinite { best = max(best, -(try conjugateSum(y, scales, by: 1)) - support) }
         }
+        if let ray, let g { best = max(best, try rayBound(y, scales, s, g, ray)) }
         return best
+    }
+
+    /// D at the dual points with term `ray.term`'s moved along 1 so that s <= 0 (see above). The
+    /// step is enlarged by a few units of rounding so that s <= 0 holds after rounding too.
+    private func rayBound(_ y: [UnsafeRawPointer], _ scales: UnsafeMutableBufferPointer<Double>,
+                          _ s: UnsafeMutableRawPointer, _ g: Functional, _ ray: Ray) throws -> Double {
+        let a = ray.term, f = terms[a].functional
+        let sens = UnsafeRawPointer(ray.sensitivity.pointer), moved = UnsafeMutableRawPointer(ray.moved.pointer)
+        let shifted = UnsafeMutableRawPointer(adjoint.pointer)
+        let margin = 64 * precision.unitRoundoff
+        // s' = c s - shift * sens, the term's point c y_a + shift * 1.
+        var c = 1.0, shift: Double
+        switch ray.kind {
+        case .unbounded:
+            shift = Self.largestRatio(precision, s, sens, realCount, offset: 0) * (1 + margin)
+        case .toward(let bound):
+            // c s_j <= (1 - c) bound sens_j for every j.
+            let worst = Self.largestRatio(precision, s, sens, realCount, offset: bound) // max_j (s_j + bound sens_j) / (bound sens_j)
+            if worst > 1 { c = (1 / worst) * (1 - margin) }
+            shift = (1 - c) * bound
+        }
+        guard shift.isFinite, c > 0 else { return -.infinity }
+        if shift == 0 && c == 1 { return -.infinity } // s <= 0 already: the plain bound covered it
+        Reals.combine(precision, c, s, -shift, sens, into: shifted, realCount)
+        let gStar = try g.conjugateChecked(shifted, scale: 1)
+        guard gStar.isFinite else { return -.infinity }
+        switch ray.kind {
+        case .unbounded:
+            Reals.scale(precision, scales[a], y[a], into: moved, f.realCount)
+            Self.addToRealParts(precision, moved, f.count, f.type.components, shift)
+        case .toward(let bound):
+            Self.moveToward(precision, bound, c, scales[a], y[a], into: moved, f.count, f.type.components)
+        }
+        var fStar = try f.conjugateChecked(moved, scale: 1)
+        for i in terms.indices where i != a {
+            fStar += try terms[i].functional.conjugateChecked(y[i], scale: scales[i] * c)
+        }
+        return -fStar - gStar
     }
 
     private func isNonnegativity(_ f: Functional) -> Bool {
@@ -175,6 +249,83 @@ public final class CompositeObjective {
         let gap = max(p - d, 0) + allowance
         let relative = gap == 0 ? 0 : (d > 0 ? gap / d : .infinity)
         return (gap, relative)
+    }
+}
+
+extension CompositeObjective {
+    /// x_k = value for the real part of every element (imaginary parts 0).
+    static func fillRealParts(_ precision: ScalarType.Precision, _ x: UnsafeMutableRawPointer, _ count: Int,
+                              _ components: Int, with value: Double) {
+        switch precision {
+        case .single:
+            let p = x.assumingMemoryBound(to: Float.self)
+            for k in 0..<count * components { p[k] = k % components == 0 ? Float(value) : 0 }
+        case .double:
+            let p = x.assumingMemoryBound(to: Double.self)
+            for k in 0..<count * components { p[k] = k % components == 0 ? value : 0 }
+        }
+    }
+
+    static func addToRealParts(_ precision: ScalarType.Precision, _ x: UnsafeMutableRawPointer, _ count: Int,
+                               _ components: Int, _ value: Double) {
+        switch precision {
+        case .single:
+            let p = x.assumingMemoryBound(to: Float.self)
+            for k in stride(from: 0, to: count * components, by: components) { p[k] = Float(Double(p[k]) + value) }
+        case .double:
+            let p = x.assumingMemoryBound(to: Double.self)
+            for k in stride(from: 0, to: count * components, by: components) { p[k] += value }
+        }
+    }
+
+    /// out = bound - c (bound - scale y) on real parts (imaginary parts c scale y), evaluated so that
+    /// a point at or below the bound stays there after rounding (as the dual domain w <= 1 needs).
+    static func moveToward(_ precision: ScalarType.Precision, _ bound: Double, _ c: Double, _ scale: Double,
+                           _ y: UnsafeRawPointer, into out: UnsafeMutableRawPointer, _ count: Int, _ components: Int) {
+        func run<T: BinaryFloatingPoint>(_ y: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>) {
+            for k in 0..<count * components {
+                let v = scale * Double(y[k])
+                out[k] = T(k % components == 0 ? bound - c * (bound - v) : c * v)
+            }
+        }
+        switch precision {
+        case .single: run(y.assumingMemoryBound(to: Float.self), out.assumingMemoryBound(to: Float.self))
+        case .double: run(y.assumingMemoryBound(to: Double.self), out.assumingMemoryBound(to: Double.self))
+        }
+    }
+
+    /// The smallest value (+infinity for none; NaN is smallest).
+    static func minimum(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer, _ n: Int) -> Double {
+        var least = Double.infinity
+        switch precision {
+        case .single:
+            let p = x.assumingMemoryBound(to: Float.self)
+            for i in 0..<n { let v = Double(p[i]); if v.isNaN { return .nan }; least = min(least, v) }
+        case .double:
+            let p = x.assumingMemoryBound(to: Double.self)
+            for i in 0..<n { let v = p[i]; if v.isNaN { return .nan }; least = min(least, v) }
+        }
+        return least
+    }
+
+    /// max(0, max_j (s_j + offset d_j) / (offset d_j)) for offset > 0, or max(0, max_j s_j / d_j)
+    /// for offset 0, with d > 0; NaN or infinity when s is not finite.
+    static func largestRatio(_ precision: ScalarType.Precision, _ s: UnsafeRawPointer, _ d: UnsafeRawPointer, _ n: Int,
+                             offset: Double) -> Double {
+        func run<T: BinaryFloatingPoint>(_ s: UnsafePointer<T>, _ d: UnsafePointer<T>) -> Double {
+            var largest = 0.0
+            for j in 0..<n {
+                let sj = Double(s[j]), dj = Double(d[j])
+                let r = offset == 0 ? sj / dj : (sj + offset * dj) / (offset * dj)
+                if r.isNaN { return .nan }
+                largest = max(largest, r)
+            }
+            return largest
+        }
+        switch precision {
+        case .single: return run(s.assumingMemoryBound(to: Float.self), d.assumingMemoryBound(to: Float.self))
+        case .double: return run(s.assumingMemoryBound(to: Double.self), d.assumingMemoryBound(to: Double.self))
+        }
     }
 }
 

@@ -22,6 +22,14 @@ public final class ScaledFunctional: Functional {
     override public var gradientLipschitz: Double { scale * base.gradientLipschitz }
     override public var strongConvexity: Double { scale * base.strongConvexity }
     override public var isQuadratic: Bool { base.isQuadratic }
+    /// (lambda f)*(s) = lambda f*(s / lambda): a domain bounded by a becomes one bounded by lambda a.
+    override package var dualRay: DualRay? {
+        switch base.dualRay {
+        case .unbounded?: return .unbounded
+        case .toward(let a)?: return .toward(scale * a)
+        case nil: return nil
+        }
+    }
     override package var leastSquaresForm: LeastSquaresForm? {
         guard var form = base.leastSquaresForm else { return nil }
         form.scale *= scale

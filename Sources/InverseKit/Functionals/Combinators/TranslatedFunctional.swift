@@ -31,6 +31,8 @@ public final class TranslatedFunctional: Functional {
     override public var gradientLipschitz: Double { base.gradientLipschitz }
     override public var strongConvexity: Double { base.strongConvexity }
     override public var isQuadratic: Bool { base.isQuadratic }
+    /// g* = f* + <., b> has f*'s domain.
+    override package var dualRay: DualRay? { base.dualRay }
 
     private var b: UnsafeRawPointer { UnsafeRawPointer(offset.pointer) }
 

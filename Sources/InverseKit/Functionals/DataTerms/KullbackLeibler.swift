@@ -57,6 +57,8 @@ public final class KullbackLeibler: Functional {
     }
 
     override public var name: String { "Kullback-Leibler divergence" }
+    /// f*(w) = sum -y_i log(1 - w_i) - b_i w_i: finite on w < 1 (w <= 1 where y_i = 0).
+    override package var dualRay: DualRay? { .toward(1) }
     override public var capabilities: FunctionalCapabilities {
         [.value, .gradient, .prox, .proxConjugate, .conjugateValue]
     }

@@ -14,6 +14,7 @@ public final class SquaredL2Norm: Functional {
     override public var gradientLipschitz: Double { 1 }
     override public var strongConvexity: Double { 1 }
     override public var isQuadratic: Bool { true }
+    override package var dualRay: DualRay? { .unbounded }
     override package var leastSquaresForm: LeastSquaresForm? {
         LeastSquaresForm(scale: 1, operators: [], offset: nil, weights: nil, owners: [self])
     }
