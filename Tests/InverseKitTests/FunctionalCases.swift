@@ -20,27 +20,9 @@ struct FunctionalCase: CustomStringConvertible {
     }
 
     static func load() throws -> [FunctionalCase] {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("cases/functionals.txt")
-        let text = try String(contentsOf: path, encoding: .utf8)
-        var cases: [FunctionalCase] = []
-        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-            guard fields.count >= 3 else { continue }
-            let types: [String: ScalarType] = ["float32": .float32, "float64": .float64, "complex64": .complex64,
-                                               "complex128": .complex128]
-            guard let type = types[fields[1]] else { throw CaseError("line \(number + 1): dtype \(fields[1])") }
-            let shape = fields[2].split(separator: "x").compactMap { Int($0) }
-            var parameters: [String: String] = [:]
-            for field in fields.dropFirst(3) {
-                let pair = field.split(separator: "=", maxSplits: 1).map(String.init)
-                guard pair.count == 2 else { throw CaseError("line \(number + 1): \(field)") }
-                parameters[pair[0]] = pair[1]
-            }
-            cases.append(FunctionalCase(kind: fields[0], type: type, shape: shape, parameters: parameters, line: number + 1))
+        try CaseLine.load("functionals").map {
+            FunctionalCase(kind: $0.kind, type: $0.type, shape: $0.shape, parameters: $0.parameters, line: $0.line)
         }
-        return cases
     }
 
     // The data formulas of the case file.
@@ -50,13 +32,7 @@ struct FunctionalCase: CustomStringConvertible {
     static func background(_ n: Int) -> [Double] { (0..<n).map { 0.1 + 0.05 * Double($0 % 3) } }
     static func mask(_ n: Int) -> [Double] { (0..<n).map { $0 % 3 != 0 ? 1 : 0 } }
 
-    func number(_ key: String) throws -> Double {
-        guard let text = parameters[key] else { throw CaseError("\(self): no \(key)") }
-        if text == "inf" { return .infinity }
-        if text == "-inf" { return -.infinity }
-        guard let value = Double(text) else { throw CaseError("\(self): \(key)=\(text)") }
-        return value
-    }
+    func number(_ key: String) throws -> Double { try CaseLine.number(parameters, key, "\(self)") }
 
     func makeOperator() throws -> LinearOperator {
         switch parameters["op"] {
@@ -114,9 +90,4 @@ struct FunctionalCase: CustomStringConvertible {
         default: throw CaseError("\(self): unknown kind")
         }
     }
-}
-
-struct CaseError: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
 }

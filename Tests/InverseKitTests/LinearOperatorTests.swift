@@ -1,58 +1,59 @@
 import InverseKit
 import XCTest
 
-/// The operator contracts through the Swift API: adjoint test, linearity, normal operator, norm,
-/// closed-form solves; the same contracts the C and Python suites run.
+/// The operator contracts through the Swift API, from the shared case list Tests/cases/operators.txt
+/// (the same cases the C and Python suites run): the adjoint test, linearity, the normal operator,
+/// the norm bound and the closed-form normal solve; and checks of particular operators.
 final class LinearOperatorTests: XCTestCase {
+    /// Every case's operator, its precision changed to `precision` (pairs line up by index).
     static func operators(_ precision: ScalarType.Precision) throws -> [LinearOperator] {
-        var rng = TestRandom(seed: 5)
-        let real = ScalarType(precision: precision, complex: false)
-        let complex = ScalarType(precision: precision, complex: true)
-        var ops: [LinearOperator] = []
-        for shape in [[7], [6, 5], [4, 7, 6]] {
-            ops.append(try IdentityOperator(shape: shape, type: real))
-            ops.append(try ScalingOperator(shape: shape, type: complex, scale: -1.5))
-            ops.append(try GradientOperator(shape: shape, type: real))
-            ops.append(try GradientOperator(shape: shape, type: complex))
-            ops.append(try DivergenceOperator(shape: shape, type: real))
-            let count = shape.reduce(1, *)
-            ops.append(try DiagonalOperator(shape: shape, diagonal: rng.uniforms(2 * count), diagonalType: complex,
-                                            dataType: complex))
-            ops.append(try DiagonalOperator(shape: shape, mask: (0..<count).map { Double($0 % 2) }, dataType: real))
-        }
-        ops.append(try DenseMatrixOperator(rows: 5, columns: 3, entries: rng.uniforms(15), type: real))
-        ops.append(try DenseMatrixOperator(rows: 4, columns: 6, entries: rng.uniforms(48), type: complex))
-        ops.append(try SparseCSROperator(rows: 3, columns: 4, indptr: [0, 2, 2, 5], indices: [0, 3, 1, 2, 3],
-                                         values: rng.uniforms(5), type: real))
-        for boundary in [ConvolutionOperator.Boundary.periodic, .same, .valid] {
-            ops.append(try ConvolutionOperator(shape: [11, 8], kernel: rng.uniforms(6), kernelShape: [3, 2],
-                                               boundary: boundary, precision: precision))
-        }
-        ops.append(try SuperResolutionOperator(shape: [12, 8], kernel: rng.uniforms(9), kernelShape: [3, 3], factor: 2,
-                                               precision: precision))
-        ops.append(try FourierOperator(shape: [6, 7], mask: (0..<42).map { Double($0 % 3 == 0 ? 1 : 0) },
-                                       coilMaps: rng.uniforms(2 * 42 * 2), coils: 2, centered: true, precision: precision))
-        let geometry = try ParallelBeamGeometry(rows: 9, columns: 10, angles: (0..<12).map { Double($0) * .pi / 12 })
-        ops.append(try RadonOperator(geometry: geometry, precision: precision))
-        let g = try GradientOperator(shape: [5, 4], type: real)
-        ops.append(try ProductOperator(try ScalingOperator(shape: g.outputShape, type: real, scale: 2), g))
-        ops.append(try SumOperator([g, g]))
-        ops.append(try StackOperator([g, try IdentityOperator(shape: [5, 4], type: real)]))
-        ops.append(try BlockDiagonalOperator(repeating: g, count: 3))
-        ops.append(try AdjointOperator(g))
-        ops.append(try NormalOperator(g))
-        return ops
+        try OperatorCase.load(precision: precision).map { try $0.make() }
     }
 
-    func testAdjointTestDouble() throws {
-        for op in try Self.operators(.double) {
-            XCTAssertLessThan(try op.adjointMismatch(seed: 1), 1e-13, "\(op)")
+    /// Re <a, b> over interleaved reals, in double.
+    private func inner(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+    private func norm(_ a: [Double]) -> Double { inner(a, a).squareRoot() }
+
+    func testSharedCases() throws {
+        let cases = try OperatorCase.load()
+        XCTAssertGreaterThan(cases.count, 30)
+        for c in cases {
+            switch c.type.precision {
+            case .double: try check(c, Double.self)
+            case .single: try check(c, Float.self)
+            }
         }
     }
 
-    func testAdjointTestSingle() throws {
-        for op in try Self.operators(.single) {
-            XCTAssertLessThan(try op.adjointMismatch(seed: 2), 1e-5, "\(op)")
+    private func check<T: BinaryFloatingPoint>(_ c: OperatorCase, _: T.Type) throws {
+        let op = try c.make(), tol = c.tolerance
+        let inReals = op.inputCount * op.inputType.components, outReals = op.outputCount * op.outputType.components
+        let x = OperatorCase.inputVector(inReals).map { T($0) }
+        let z = OperatorCase.inputVector(inReals, second: true).map { T($0) }
+        let y = OperatorCase.inputVector(outReals, second: true).map { T($0) }
+        let ax = try op.apply(x).map(Double.init), ahy = try op.applyAdjoint(y).map(Double.init)
+        let xd = x.map(Double.init), yd = y.map(Double.init)
+        // The adjoint contract computed here, and the library's own test.
+        let mismatch = abs(inner(ax, yd) - inner(xd, ahy))
+        XCTAssertLessThanOrEqual(mismatch, tol * max(norm(ax) * norm(yd), norm(xd) * norm(ahy)), "\(c)")
+        XCTAssertLessThanOrEqual(try op.adjointMismatch(seed: 7), tol, "\(c)")
+        // Linearity.
+        let combined = zip(x, z).map { 2 * $0 - 0.5 * $1 }
+        let az = try op.apply(z).map(Double.init)
+        let expected = zip(ax, az).map { 2 * $0 - 0.5 * $1 }
+        let difference = zip(try op.apply(combined).map(Double.init), expected).map { $0 - $1 }
+        XCTAssertLessThanOrEqual(norm(difference), tol * (norm(expected) + norm(ax)), "\(c)")
+        // The normal operator.
+        let normal = try NormalOperator(op).apply(x).map(Double.init)
+        let twice = try op.applyAdjoint(try op.apply(x)).map(Double.init)
+        XCTAssertLessThanOrEqual(norm(zip(normal, twice).map { $0 - $1 }), tol * norm(normal), "\(c)")
+        // The cached norm bound is an upper bound.
+        let bound = try op.normUpperBound()
+        XCTAssertTrue(bound.isFinite, "\(c)")
+        XCTAssertGreaterThanOrEqual(bound * (1 + tol), norm(ax) / norm(xd), "\(c)")
+        XCTAssertGreaterThanOrEqual(bound, try op.operatorNorm() * (1 - 1e-5), "\(c)")
+        if op.hasNormalSolve {
+            XCTAssertLessThanOrEqual(try op.normalSolveMismatch(rho: 0.3), 10 * tol, "\(c)")
         }
     }
 
@@ -67,21 +68,6 @@ final class LinearOperatorTests: XCTestCase {
                 for i in 0..<4 { b[i] = a[(i + 1) % 4] } // should be the inverse shift
             })
         XCTAssertGreaterThan(try wrong.adjointMismatch(seed: 3), 1e-3)
-    }
-
-    func testLinearityAndNormal() throws {
-        var rng = TestRandom(seed: 8)
-        for op in try Self.operators(.double) {
-            let reals = op.inputCount * op.inputType.components
-            let x1 = rng.uniforms(reals), x2 = rng.uniforms(reals)
-            let combined = zip(x1, x2).map { 2 * $0 - 0.5 * $1 }
-            let lhs = try op.apply(combined)
-            let rhs = zip(try op.apply(x1), try op.apply(x2)).map { 2 * $0 - 0.5 * $1 }
-            for (a, b) in zip(lhs, rhs) { XCTAssertEqual(a, b, accuracy: 1e-12, "\(op)") }
-            let normal = try NormalOperator(op).apply(x1)
-            let twice = try op.applyAdjoint(try op.apply(x1))
-            for (a, b) in zip(normal, twice) { XCTAssertEqual(a, b, accuracy: 1e-12, "\(op)") }
-        }
     }
 
     func testNormsOfKnownOperators() throws {

@@ -7,6 +7,9 @@ import XCTest
 final class OperatorNormTests: XCTestCase {
     /// ||A||_2 of the real matrix that represents A (complex data as interleaved reals, whose
     /// singular values are A's, each twice), from the eigenvalues of M^T M.
+    /// Whether the dense Gram matrix is cheap enough to form (the large Radon case is not).
+    static func small(_ op: LinearOperator) -> Bool { op.inputCount * op.inputType.components <= 800 }
+
     static func denseNorm(_ op: LinearOperator) throws -> Double {
         let n = op.inputCount * op.inputType.components, m = op.outputCount * op.outputType.components
         var columns: [[Double]] = []
@@ -32,7 +35,7 @@ final class OperatorNormTests: XCTestCase {
     }
 
     func testDefaultsMatchTheSVDDouble() throws {
-        for op in try LinearOperatorTests.operators(.double) {
+        for op in try LinearOperatorTests.operators(.double) where Self.small(op) {
             let exact = try Self.denseNorm(op)
             let estimate = try op.operatorNorm()
             XCTAssertLessThanOrEqual(abs(estimate - exact) / exact, 1e-6, "\(op): \(estimate) vs \(exact)")
@@ -41,7 +44,7 @@ final class OperatorNormTests: XCTestCase {
 
     func testDefaultsMatchTheSVDSingle() throws {
         let doubles = try LinearOperatorTests.operators(.double)
-        for (op, reference) in zip(try LinearOperatorTests.operators(.single), doubles) {
+        for (op, reference) in zip(try LinearOperatorTests.operators(.single), doubles) where Self.small(reference) {
             let exact = try Self.denseNorm(reference)
             let estimate = try op.operatorNorm()
             XCTAssertLessThanOrEqual(abs(estimate - exact) / exact, 1e-6, "\(op): \(estimate) vs \(exact)")

@@ -5,57 +5,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "expect.h"
+#include "cases.h"
 
 #define MAX_ELEMENTS 4096
-
-typedef struct test_case {
-    char kind[32];
-    ik_dtype dtype;
-    int32_t ndim;
-    int64_t shape[8];
-    char params[256];
-    int line;
-} test_case;
-
-static int64_t elements(const test_case* c) {
-    int64_t n = 1;
-    for (int i = 0; i < c->ndim; i++) n *= c->shape[i];
-    return n;
-}
-
-static int components(ik_dtype d) { return d.code == IK_DTYPE_COMPLEX ? 2 : 1; }
-static int is_single(ik_dtype d) { return d.bits == 32 || (d.code == IK_DTYPE_COMPLEX && d.bits == 64); }
-static ik_dtype real_of(ik_dtype d) {
-    ik_dtype r = {IK_DTYPE_FLOAT, (uint8_t)(is_single(d) ? 32 : 64), 1};
-    return r;
-}
-
-/* "key=value" in the parameters, or NULL. */
-static const char* param(const test_case* c, const char* key) {
-    static char value[64];
-    size_t k = strlen(key);
-    const char* p = c->params;
-    while ((p = strstr(p, key)) != NULL) {
-        if ((p == c->params || p[-1] == ' ') && p[k] == '=') {
-            size_t n = strcspn(p + k + 1, " \n");
-            if (n >= sizeof value) n = sizeof value - 1;
-            memcpy(value, p + k + 1, n);
-            value[n] = 0;
-            return value;
-        }
-        p += k;
-    }
-    return NULL;
-}
-
-static double number(const test_case* c, const char* key) {
-    const char* v = param(c, key);
-    if (v == NULL) return NAN;
-    if (strcmp(v, "inf") == 0) return INFINITY;
-    if (strcmp(v, "-inf") == 0) return -INFINITY;
-    return strtod(v, NULL);
-}
 
 /* The case file's data formulas. */
 static double weight_at(int64_t i) { return 0.25 + 0.25 * (double)(i % 5); }
@@ -214,25 +166,6 @@ static ik_functional* make_functional(const test_case* c) {
     return f;
 }
 
-static int parse_case(const char* line, int number, test_case* c) {
-    char dtype[16], shape[64];
-    int consumed = 0;
-    memset(c, 0, sizeof *c);
-    if (sscanf(line, "%31s %15s %63s %n", c->kind, dtype, shape, &consumed) != 3 || c->kind[0] == '#') return 0;
-    snprintf(c->params, sizeof c->params, "%s", line + consumed);
-    c->line = number;
-    if (strcmp(dtype, "float32") == 0) c->dtype = (ik_dtype){IK_DTYPE_FLOAT, 32, 1};
-    else if (strcmp(dtype, "float64") == 0) c->dtype = (ik_dtype){IK_DTYPE_FLOAT, 64, 1};
-    else if (strcmp(dtype, "complex64") == 0) c->dtype = (ik_dtype){IK_DTYPE_COMPLEX, 64, 1};
-    else c->dtype = (ik_dtype){IK_DTYPE_COMPLEX, 128, 1};
-    char* p = shape;
-    while (*p && c->ndim < 8) {
-        c->shape[c->ndim++] = strtoll(p, &p, 10);
-        if (*p == 'x') p++;
-    }
-    return 1;
-}
-
 static void run_case(const test_case* c) {
     ik_functional* f = make_functional(c);
     if (f == NULL) return;
@@ -262,23 +195,7 @@ static void run_case(const test_case* c) {
     ik_functional_destroy(f);
 }
 
-static void shared_cases(void) {
-    FILE* file = fopen("Tests/cases/functionals.txt", "r");
-    EXPECT(file != NULL);
-    if (file == NULL) return;
-    char line[512];
-    int number = 0, cases = 0;
-    while (fgets(line, sizeof line, file)) {
-        test_case c;
-        number++;
-        if (parse_case(line, number, &c)) {
-            run_case(&c);
-            cases++;
-        }
-    }
-    fclose(file);
-    EXPECT(cases > 30);
-}
+static void shared_cases(void) { EXPECT(for_each_case("Tests/cases/functionals.txt", run_case) > 30); }
 
 /* A call that fails writes nothing; messages name the argument. */
 static void bad_input(void) {

@@ -1,6 +1,8 @@
-/* The linear-operator part of the C API against the built library: every function, the adjoint
- * contract, user callbacks (success, failure, release), composition, closed-form solves, CT, and
- * bad input. Ends with "N passed, N failed". */
+/* The linear-operator part of the C API against the built library: the shared operator cases of
+ * Tests/cases/operators.txt (the same cases the Swift and Python suites run), every function, the
+ * adjoint contract, user callbacks (success, failure, release), composition, closed-form solves,
+ * CT, and bad input. Ends with "N passed, N failed". */
+#define IK_EXPERIMENTAL_API
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -8,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expect.h"
+#include "cases.h"
 
 static const ik_dtype F64 = {IK_DTYPE_FLOAT, 64, 1};
 static const ik_dtype F32 = {IK_DTYPE_FLOAT, 32, 1};
@@ -417,7 +419,270 @@ static void test_handle_kinds(void) {
     ik_linop_destroy(op);
 }
 
+/* ---- The shared operator cases ---------------------------------------------------------------- */
+
+/* The case file's data formulas, per real index i. */
+static double input_at(int64_t i) { return sin(1.3 * (double)i + 0.7); }
+static double second_at(int64_t i) { return cos(0.9 * (double)i + 0.2); }
+static double value_at(int64_t i) { return 0.5 * sin((double)(i + 1)); }
+static double kernel_at(int64_t i) { return 0.25 + 0.25 * (double)(i % 5); }
+static double mask_at(int64_t i) { return i % 3 != 0 ? 1.0 : 0.0; }
+
+/* A C-order array of `dtype` over malloc'd memory holding f(real index); free .array.data after use. */
+typedef struct case_array {
+    ik_array array;
+    int64_t shape[8];
+} case_array;
+
+static void fill(case_array* a, double (*f)(int64_t), int32_t ndim, const int64_t* shape, ik_dtype dtype) {
+    memset(a, 0, sizeof *a);
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++) n *= a->shape[i] = shape[i];
+    int64_t reals = n * components(dtype);
+    void* data = malloc((size_t)(reals > 0 ? reals : 1) * (is_single(dtype) ? 4 : 8));
+    for (int64_t i = 0; i < reals; i++) {
+        if (is_single(dtype)) ((float*)data)[i] = (float)f(i); else ((double*)data)[i] = f(i);
+    }
+    ik_array arr = {data, {IK_DEVICE_CPU, 0}, ndim, dtype, a->shape, NULL, 0};
+    a->array = arr;
+}
+
+/* The case's operator through the C ABI, or NULL (counted as a failure). */
+static ik_linop* make_case_operator(const test_case* c) {
+    const char* k = c->kind;
+    ik_dtype dt = c->dtype, real = real_of(dt);
+    ik_linop* op = NULL;
+    int status = -1;
+    if (strcmp(k, "identity") == 0) {
+        status = ik_linop_create_identity(&op, c->ndim, c->shape, dt);
+    } else if (strcmp(k, "scaling") == 0) {
+        status = ik_linop_create_scaling(&op, c->ndim, c->shape, dt, number(c, "scale"));
+    } else if (strcmp(k, "diagonal") == 0 || strcmp(k, "mask") == 0) {
+        int complex_diagonal = param(c, "complex") && strcmp(param(c, "complex"), "1") == 0;
+        int is_mask = strcmp(k, "mask") == 0;
+        case_array d;
+        fill(&d, is_mask ? mask_at : value_at, c->ndim, c->shape, complex_diagonal ? dt : real);
+        status = is_mask ? ik_linop_create_mask(&op, &d.array, dt) : ik_linop_create_diagonal(&op, &d.array, dt);
+        free(d.array.data);
+    } else if (strcmp(k, "gradient") == 0) {
+        status = ik_linop_create_gradient(&op, c->ndim, c->shape, dt);
+    } else if (strcmp(k, "divergence") == 0) {
+        status = ik_linop_create_divergence(&op, c->ndim, c->shape, dt);
+    } else if (strcmp(k, "matrix") == 0) {
+        case_array m;
+        fill(&m, value_at, 2, c->shape, dt);
+        status = ik_linop_create_matrix(&op, &m.array);
+        free(m.array.data);
+    } else if (strcmp(k, "csr") == 0) {
+        int64_t rows = c->shape[0], columns = c->shape[1], nnz = 0;
+        int64_t* indptr = malloc((size_t)(rows + 1) * sizeof(int64_t));
+        int64_t* indices = malloc((size_t)(rows * columns) * sizeof(int64_t));
+        indptr[0] = 0;
+        for (int64_t r = 0; r < rows; r++) {
+            for (int64_t col = 0; col < columns; col++)
+                if ((r + 2 * col) % 3 == 0) indices[nnz++] = col;
+            indptr[r + 1] = nnz;
+        }
+        case_array v;
+        fill(&v, value_at, 1, &nnz, dt);
+        status = ik_linop_create_csr(&op, rows, columns, indptr, indices, &v.array);
+        free(v.array.data);
+        free(indices);
+        free(indptr);
+    } else if (strcmp(k, "convolution") == 0 || strcmp(k, "super_resolution") == 0) {
+        int64_t kshape[8];
+        const char* text = param(c, "kernel");
+        int32_t kdim = text ? parse_extents(text, kshape) : 0;
+        case_array kernel;
+        fill(&kernel, kernel_at, kdim, kshape, real);
+        if (strcmp(k, "convolution") == 0) {
+            const char* b = param(c, "boundary");
+            int boundary = b && strcmp(b, "same") == 0 ? IK_BOUNDARY_SAME
+                         : b && strcmp(b, "valid") == 0 ? IK_BOUNDARY_VALID : IK_BOUNDARY_PERIODIC;
+            status = ik_linop_create_convolution(&op, c->ndim, c->shape, &kernel.array, boundary);
+        } else {
+            status = ik_linop_create_super_resolution(&op, c->ndim, c->shape, &kernel.array, (int32_t)number(c, "factor"));
+        }
+        free(kernel.array.data);
+    } else if (strcmp(k, "fourier") == 0) {
+        int64_t coils = (int64_t)number(c, "coils");
+        case_array m;
+        fill(&m, mask_at, c->ndim, c->shape, real);
+        int64_t mshape[8] = {coils};
+        for (int i = 0; i < c->ndim; i++) mshape[i + 1] = c->shape[i];
+        case_array maps;
+        fill(&maps, value_at, c->ndim + 1, mshape, dt);
+        status = ik_linop_create_fourier(&op, c->ndim, c->shape, dt, &m.array, coils > 0 ? &maps.array : NULL,
+                                         (int32_t)number(c, "centered"));
+        free(maps.array.data);
+        free(m.array.data);
+    } else if (strcmp(k, "radon") == 0) {
+        int64_t count = (int64_t)number(c, "angles");
+        if (count < 1 || count > 100000) count = 1; /* a malformed line fails below, not here */
+        double* angles = malloc((size_t)count * sizeof(double));
+        for (int64_t a = 0; a < count; a++) angles[a] = (double)a * 3.14159265358979323846 / (double)count;
+        int64_t detectors = param(c, "detectors") ? (int64_t)number(c, "detectors") : 0;
+        double spacing = param(c, "spacing") ? number(c, "spacing") : 1.0;
+        int32_t threads = param(c, "threads") ? (int32_t)number(c, "threads") : 0;
+        int64_t slices = c->ndim == 3 ? c->shape[0] : 0;
+        status = ik_linop_create_radon(&op, c->shape[c->ndim - 2], c->shape[c->ndim - 1], angles, count, detectors,
+                                       spacing, slices, dt, threads);
+        free(angles);
+    } else {
+        /* Composites on the gradient G of the case's shape. */
+        ik_linop *g = NULL, *a = NULL, *b = NULL;
+        EXPECT(ik_linop_create_gradient(&g, c->ndim, c->shape, dt) == IK_OK);
+        int64_t gshape[8] = {c->ndim};
+        for (int i = 0; i < c->ndim; i++) gshape[i + 1] = c->shape[i];
+        if (strcmp(k, "product") == 0) {
+            case_array d;
+            fill(&d, value_at, c->ndim + 1, gshape, real);
+            EXPECT(ik_linop_create_diagonal(&a, &d.array, dt) == IK_OK);
+            status = ik_linop_create_product(&op, a, g);
+            free(d.array.data);
+        } else if (strcmp(k, "sum") == 0) {
+            EXPECT(ik_linop_create_scaling(&a, c->ndim, c->shape, dt, 3.0) == IK_OK);
+            EXPECT(ik_linop_create_product(&b, g, a) == IK_OK);
+            const ik_linop* terms[2] = {g, b};
+            status = ik_linop_create_sum(&op, terms, 2);
+        } else if (strcmp(k, "stack") == 0) {
+            EXPECT(ik_linop_create_identity(&a, c->ndim, c->shape, dt) == IK_OK);
+            const ik_linop* blocks[2] = {g, a};
+            status = ik_linop_create_stack(&op, blocks, 2);
+        } else if (strcmp(k, "block_diagonal") == 0) {
+            if (param(c, "mixed")) {
+                int64_t three = 3;
+                EXPECT(ik_linop_create_identity(&a, 1, &three, dt) == IK_OK);
+                const ik_linop* blocks[2] = {g, a};
+                status = ik_linop_create_block_diagonal(&op, blocks, 2);
+            } else {
+                const ik_linop* blocks[3] = {g, g, g};
+                status = ik_linop_create_block_diagonal(&op, blocks, (int32_t)number(c, "count"));
+            }
+        } else if (strcmp(k, "adjoint") == 0) {
+            status = ik_linop_create_adjoint(&op, g);
+        } else if (strcmp(k, "normal") == 0) {
+            status = ik_linop_create_normal(&op, g);
+        } else if (strcmp(k, "scaled") == 0) {
+            EXPECT(ik_linop_create_scaling(&a, c->ndim + 1, gshape, dt, number(c, "scale")) == IK_OK);
+            status = ik_linop_create_product(&op, a, g);
+        } else {
+            fprintf(stderr, "operators.txt line %d: unknown kind %s\n", c->line, k);
+        }
+        ik_linop_destroy(b);
+        ik_linop_destroy(a);
+        ik_linop_destroy(g);
+    }
+    if (status != IK_OK) {
+        fprintf(stderr, "operators.txt line %d (%s): creation failed: %d %s\n", c->line, k, status, ik_last_error_message());
+        failed++;
+        ik_linop_destroy(op);
+        return NULL;
+    }
+    return op;
+}
+
+/* Re <a, b> over n reals of either precision, and a - b written into a (double reals). */
+static double real_inner(const double* a, const double* b, int64_t n) {
+    double sum = 0;
+    for (int64_t i = 0; i < n; i++) sum += a[i] * b[i];
+    return sum;
+}
+
+/* Applies op (or its adjoint) to reals held in double, through a buffer of the operator's precision. */
+static int apply_reals(const ik_linop* op, int adjoint, const double* in, double* out) {
+    int64_t in_shape[IK_MAX_NDIM], out_shape[IK_MAX_NDIM];
+    int32_t in_nd = 0, out_nd = 0;
+    ik_dtype in_type, out_type;
+    int64_t n = side(op, adjoint, &in_type, in_shape, &in_nd), m = side(op, !adjoint, &out_type, out_shape, &out_nd);
+    int64_t in_reals = n * components(in_type), out_reals = m * components(out_type);
+    int single = is_single(in_type);
+    unsigned char* a = malloc((size_t)in_reals * 8 + 8);
+    unsigned char* b = malloc((size_t)out_reals * 8 + 8);
+    for (int64_t i = 0; i < in_reals; i++) {
+        if (single) ((float*)a)[i] = (float)in[i]; else ((double*)a)[i] = in[i];
+    }
+    ik_array xa = {a, {IK_DEVICE_CPU, 0}, in_nd, in_type, in_shape, NULL, 0};
+    ik_array ya = {b, {IK_DEVICE_CPU, 0}, out_nd, out_type, out_shape, NULL, 0};
+    int status = adjoint ? ik_linop_apply_adjoint(op, &xa, &ya) : ik_linop_apply(op, &xa, &ya);
+    for (int64_t i = 0; i < out_reals; i++) out[i] = single ? (double)((float*)b)[i] : ((double*)b)[i];
+    free(a);
+    free(b);
+    return status;
+}
+
+/* The contracts of the case file's header, computed here from applications of A and A^H. */
+static void run_operator_case(const test_case* c) {
+    ik_linop* op = make_case_operator(c);
+    if (op == NULL) return;
+    double tol = param(c, "tol") ? number(c, "tol") : (is_single(c->dtype) ? 1e-5 : 1e-12);
+    int64_t in_shape[IK_MAX_NDIM], out_shape[IK_MAX_NDIM];
+    int32_t in_nd = 0, out_nd = 0;
+    ik_dtype in_type, out_type;
+    int64_t n = side(op, 0, &in_type, in_shape, &in_nd) * components(in_type);
+    int64_t m = side(op, 1, &out_type, out_shape, &out_nd) * components(out_type);
+    double *x = malloc((size_t)n * 8), *z = malloc((size_t)n * 8), *y = malloc((size_t)m * 8);
+    double *ax = malloc((size_t)m * 8), *az = malloc((size_t)m * 8), *ac = malloc((size_t)m * 8);
+    double *ahy = malloc((size_t)n * 8), *normal = malloc((size_t)n * 8), *twice = malloc((size_t)n * 8);
+    double *combined = malloc((size_t)n * 8);
+    for (int64_t i = 0; i < n; i++) {
+        x[i] = input_at(i);
+        z[i] = second_at(i);
+        /* Rounded to the operator's precision first, as the operator sees it. */
+        if (is_single(in_type)) { x[i] = (float)x[i]; z[i] = (float)z[i]; }
+        combined[i] = 2 * x[i] - 0.5 * z[i];
+    }
+    for (int64_t i = 0; i < m; i++) y[i] = is_single(out_type) ? (float)second_at(i) : second_at(i);
+    int ok = apply_reals(op, 0, x, ax) == IK_OK && apply_reals(op, 1, y, ahy) == IK_OK &&
+             apply_reals(op, 0, z, az) == IK_OK && apply_reals(op, 0, combined, ac) == IK_OK;
+    ik_linop* normal_op = NULL;
+    ok = ok && ik_linop_create_normal(&normal_op, op) == IK_OK && apply_reals(normal_op, 0, x, normal) == IK_OK &&
+         apply_reals(op, 1, ax, twice) == IK_OK;
+    ik_linop_destroy(normal_op);
+    if (ok) {
+        double nax = sqrt(real_inner(ax, ax, m)), ny = sqrt(real_inner(y, y, m));
+        double nx = sqrt(real_inner(x, x, n)), nahy = sqrt(real_inner(ahy, ahy, n));
+        double mismatch = fabs(real_inner(ax, y, m) - real_inner(x, ahy, n));
+        double scale = fmax(nax * ny, nx * nahy);
+        double linear = 0, expected = 0;
+        for (int64_t i = 0; i < m; i++) {
+            double e = 2 * ax[i] - 0.5 * az[i];
+            linear += (ac[i] - e) * (ac[i] - e);
+            expected += e * e;
+        }
+        double normal_error = 0, normal_size = 0;
+        for (int64_t i = 0; i < n; i++) {
+            normal_error += (normal[i] - twice[i]) * (normal[i] - twice[i]);
+            normal_size += normal[i] * normal[i];
+        }
+        double library = -1, bound = -1, estimate = -1;
+        ok = ik_linop_adjoint_test(op, 7, &library) == IK_OK && ik_linop_norm_bound(op, &bound) == IK_OK &&
+             ik_linop_norm(op, 0, 1e-6, 1000, &estimate) == IK_OK;
+        ok = ok && mismatch <= tol * scale && library <= tol;
+        ok = ok && sqrt(linear) <= tol * (sqrt(expected) + nax);
+        ok = ok && sqrt(normal_error) <= tol * sqrt(normal_size);
+        ok = ok && isfinite(bound) && bound * (1 + tol) >= nax / nx && bound >= estimate * (1 - 1e-5);
+        if (ok && ik_linop_has_normal_solve(op) == 1) {
+            double solve = -1;
+            ok = ik_linop_normal_test(op, 0.3, 0, &solve) == IK_OK && solve <= 10 * tol;
+        }
+        if (!ok)
+            fprintf(stderr, "operators.txt line %d (%s): adjoint %g (library %g), linearity %g, normal %g, bound %g "
+                    "against %g and %g\n", c->line, c->kind, mismatch / scale, library, sqrt(linear),
+                    sqrt(normal_error), bound, nax / nx, estimate);
+    } else {
+        fprintf(stderr, "operators.txt line %d (%s): an application failed: %s\n", c->line, c->kind,
+                ik_last_error_message());
+    }
+    EXPECT(ok);
+    free(x); free(z); free(y); free(ax); free(az); free(ac); free(ahy); free(normal); free(twice); free(combined);
+    ik_linop_destroy(op);
+}
+
+static void test_shared_cases(void) { EXPECT(for_each_case("Tests/cases/operators.txt", run_operator_case) > 30); }
+
 int main(void) {
+    test_shared_cases();
     test_basic_operators_and_shapes();
     test_matrices();
     test_callbacks_and_composition();

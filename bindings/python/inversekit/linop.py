@@ -147,6 +147,26 @@ class LinearOperator:
                                        ctypes.byref(value))
         return value.value
 
+    def normal_test(self, rho: float, seed: int = 0) -> float:
+        """The closed-form normal solve's contract: ||(A^H A + rho I) x - b|| / ||b|| for
+        x = solve_normal(b, rho) at a seeded random b (operators with has_normal_solve)."""
+        value = ctypes.c_double()
+        _raw.lib.ik_linop_normal_test(self._handle, _checks.real(rho, "rho"),
+                                      _checks.integer(seed, "seed", *_checks.UINT64), ctypes.byref(value))
+        return value.value
+
+    def norm_bound(self) -> float:
+        """The cached upper bound on ||A||_2 that solvers take their steps from: analytic where
+        one is known, else the Lanczos estimate times a safety margin (computed once)."""
+        value = ctypes.c_double()
+        _raw.lib.ik_linop_norm_bound(self._handle, ctypes.byref(value))
+        return value.value
+
+    def set_norm_bound(self, bound: float) -> None:
+        """Replace the cached bound with the caller's (finite, >= 0, at least ||A||: a
+        smaller one makes solver steps diverge)."""
+        _raw.lib.ik_linop_set_norm_bound(self._handle, _checks.real(bound, "bound"))
+
     def to_dense(self) -> np.ndarray:
         """The matrix of A (output size x input size), column by column; for small operators."""
         n = int(np.prod(self.input_shape))

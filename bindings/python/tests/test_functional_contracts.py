@@ -10,24 +10,9 @@ import pytest
 
 import inversekit as ik
 from inversekit import functional as fn, linop
-from conftest import REPO
+from case_list import load
 
-DTYPES = {"float32": np.float32, "float64": np.float64, "complex64": np.complex64, "complex128": np.complex128}
-
-
-def load_cases():
-    cases = []
-    for number, raw in enumerate((REPO / "Tests" / "cases" / "functionals.txt").read_text().splitlines(), 1):
-        fields = raw.split("#", 1)[0].split()
-        if len(fields) < 3:
-            continue
-        params = dict(field.split("=", 1) for field in fields[3:])
-        cases.append((number, fields[0], np.dtype(DTYPES[fields[1]]), tuple(int(e) for e in fields[2].split("x")),
-                      params))
-    return cases
-
-
-CASES = load_cases()
+CASES = load("functionals")
 
 
 # The case file's data formulas.

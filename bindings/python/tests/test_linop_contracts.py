@@ -1,5 +1,7 @@
-"""Every operator, in every dtype, over odd and even sizes: the adjoint dot test, linearity, the
-normal operator and the norm. Tolerances: 1e-12 (double), 1e-5 (single), relative."""
+"""The operator contracts through the Python binding, from the shared case list
+Tests/cases/operators.txt (the same cases the Swift and C suites run): the adjoint dot test,
+linearity, the normal operator, the norm bound and the closed-form normal solve; and, here only,
+the norm and the normal solves against dense linear algebra."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,11 +10,9 @@ import scipy.sparse as sp
 
 import inversekit as ik
 from inversekit import linop as L
+from case_list import input_vector, load, make_operator, output_vector
 
-REAL = [np.float64, np.float32]
-ALL = [np.float64, np.float32, np.complex128, np.complex64]
-TOL = {np.dtype(np.float64): 1e-12, np.dtype(np.complex128): 1e-12,
-       np.dtype(np.float32): 1e-5, np.dtype(np.complex64): 1e-5}
+CASES = load("operators")
 
 
 def random(shape, dtype, rng):
@@ -23,98 +23,55 @@ def random(shape, dtype, rng):
     return x.astype(dt)
 
 
-def real_of(dtype):
-    return np.float32 if np.dtype(dtype) in (np.float32, np.complex64) else np.float64
+def tolerance(case):
+    default = 1e-5 if case.dtype in (np.float32, np.complex64) else 1e-12
+    return float(case.params.get("tol", default))
 
 
-def factories(dtype, rng):
-    """(name, operator) pairs in the given data dtype, odd and even sizes."""
-    rdt = real_of(dtype)
-    ops = []
-    for shape in [(7,), (6, 5), (4, 7, 6), (8, 8)]:
-        ops.append((f"identity{shape}", L.identity(shape, dtype)))
-        ops.append((f"scaling{shape}", L.scaling(shape, -2.5, dtype)))
-        ops.append((f"diagonal{shape}", L.diagonal(rng.standard_normal(shape).astype(rdt), dtype)))
-        ops.append((f"mask{shape}", L.mask((rng.random(shape) > 0.4).astype(rdt), dtype)))
-        if len(shape) <= 3:
-            ops.append((f"gradient{shape}", L.gradient(shape, dtype)))
-            ops.append((f"divergence{shape}", L.divergence(shape, dtype)))
-    if np.dtype(dtype).kind == "c":
-        ops.append(("complex diagonal", L.diagonal(random((5, 4), dtype, rng))))
-        for shape in [(8, 6), (7, 9), (4, 5, 6)]:
-            m = (rng.random(shape) > 0.5).astype(rdt)
-            m.flat[0] = 1
-            coils = random((3,) + shape, dtype, rng)
-            for centered in (False, True):
-                ops.append((f"fourier{shape}{centered}", L.fourier(shape, m, centered=centered, dtype=dtype)))
-                ops.append((f"sense{shape}{centered}", L.fourier(shape, m, coils, centered=centered, dtype=dtype)))
-    else:
-        for shape, kshape in [((16, 13), (5, 4)), ((12, 12), (3, 3)), ((9,), (4,)), ((6, 7, 8), (3, 2, 3))]:
-            k = rng.random(kshape).astype(rdt)
-            for mode in ("periodic", "same", "valid"):
-                ops.append((f"conv{shape}{mode}", L.convolution(shape, k, mode)))
-        for shape, factor in [((12, 16), 2), ((9, 12), 3), ((6, 8, 4), 2)]:
-            ops.append((f"super-resolution{shape}", L.super_resolution(shape, rng.random((3,) * len(shape)).astype(rdt),
-                                                                        factor)))
-        angles = np.linspace(0, np.pi, 17, endpoint=False)
-        ops.append(("radon 2d", L.radon((12, 15), angles, dtype=dtype)))
-        ops.append(("radon 3d", L.radon((3, 11, 10), angles, detectors=9, spacing=1.3, dtype=dtype)))
-        ops.append(("radon threads", L.radon((40, 40), np.linspace(0, np.pi, 90), dtype=dtype, threads=2)))
-    ops.append(("matrix 7x5", L.matrix(random((7, 5), dtype, rng))))
-    ops.append(("matrix 4x9", L.matrix(random((4, 9), dtype, rng))))
-    sparse = sp.random(9, 6, density=0.4, random_state=1, format="csr")
-    sparse.data = random(sparse.data.shape, dtype, rng)
-    ops.append(("csr 9x6", L.csr(sparse)))
-    g = L.gradient((6, 5), dtype)
-    ops.append(("product", L.diagonal(rng.standard_normal(g.output_shape).astype(rdt), dtype) @ g))
-    ops.append(("sum", g + L.gradient((6, 5), dtype) @ L.scaling((6, 5), 3.0, dtype)))
-    ops.append(("stack", L.stack([g, L.identity((6, 5), dtype)])))
-    ops.append(("block diagonal batch", L.block_diag([g, g, g])))
-    ops.append(("block diagonal mixed", L.block_diag([g, L.identity((3,), dtype)])))
-    ops.append(("adjoint", g.H))
-    ops.append(("normal", g.normal()))
-    ops.append(("scaled", 0.5 * g))
-    return ops
+def norm(a):
+    return float(np.linalg.norm(np.asarray(a, dtype=np.complex128).ravel()))
 
 
-@pytest.mark.parametrize("dtype", ALL, ids=lambda d: np.dtype(d).name)
-def test_adjoint_dot_test(dtype, rng):
-    for name, op in factories(dtype, rng):
-        assert op.input_dtype == np.dtype(dtype) or name.startswith(("matrix", "csr", "complex")), name
-        for seed in (0, 1):
-            assert op.adjoint_test(seed) <= TOL[np.dtype(dtype)] * 10, name
-        # The same test done here, with numpy inner products.
-        x = random(op.input_shape, op.input_dtype, rng)
-        y = random(op.output_shape, op.output_dtype, rng)
-        ax, ahy = op @ x, op.H @ y
-        lhs, rhs = np.vdot(ax, y), np.vdot(x, ahy)
-        assert abs(lhs - rhs) <= 50 * TOL[np.dtype(dtype)] * np.linalg.norm(ax) * np.linalg.norm(y), name
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_shared_case(case):
+    op, tol = make_operator(case), tolerance(case)
+    x = input_vector(op.input_shape, op.input_dtype)
+    z = input_vector(op.input_shape, op.input_dtype, second=True)
+    y = output_vector(op.output_shape, op.output_dtype)
+    ax, ahy = op @ x, op.H @ y
+    # The adjoint contract from numpy's inner products, and the library's own test.
+    mismatch = abs(np.vdot(ax, y).real - np.vdot(x, ahy).real)
+    assert mismatch <= tol * max(norm(ax) * norm(y), norm(x) * norm(ahy)), case
+    assert op.adjoint_test(7) <= tol, case
+    combined = (2 * x - 0.5 * z).astype(op.input_dtype)
+    expected = 2 * ax - 0.5 * (op @ z)
+    assert norm(op @ combined - expected) <= tol * (norm(expected) + norm(ax)), case
+    normal = op.normal() @ x
+    assert norm(normal - op.H @ ax) <= tol * norm(normal), case
+    bound = op.norm_bound()
+    assert np.isfinite(bound) and bound * (1 + tol) >= norm(ax) / norm(x), case
+    assert bound >= op.norm() * (1 - 1e-5), case
+    if op.has_normal_solve:
+        assert op.normal_test(0.3) <= 10 * tol, case
 
 
-@pytest.mark.parametrize("dtype", ALL, ids=lambda d: np.dtype(d).name)
-def test_linearity_and_normal(dtype, rng):
-    tol = TOL[np.dtype(dtype)] * 100
-    for name, op in factories(dtype, rng):
-        x1, x2 = random(op.input_shape, op.input_dtype, rng), random(op.input_shape, op.input_dtype, rng)
-        a, b = 1.5, -0.25
-        lhs = op @ (a * x1 + b * x2).astype(op.input_dtype)
-        rhs = a * (op @ x1) + b * (op @ x2)
-        assert np.linalg.norm(lhs - rhs) <= tol * (1 + np.linalg.norm(rhs)), name
-        n = op.normal()
-        assert np.linalg.norm(n @ x1 - op.H @ (op @ x1)) <= tol * (1 + np.linalg.norm(n @ x1)), name
+def test_the_case_list_covers_every_kind():
+    kinds = {c.kind for c in CASES}
+    assert kinds >= {"identity", "scaling", "diagonal", "mask", "gradient", "divergence", "matrix", "csr",
+                     "convolution", "super_resolution", "fourier", "radon", "product", "sum", "stack",
+                     "block_diagonal", "adjoint", "normal", "scaled"}
+    assert {c.dtype.name for c in CASES} == {"float32", "float64", "complex64", "complex128"}
 
 
-@pytest.mark.parametrize("dtype", ALL, ids=lambda d: np.dtype(d).name)
-def test_norm_matches_dense_spectral_norm(dtype, rng):
+@pytest.mark.parametrize("case", [c for c in CASES if c.kind not in ("radon",) or c.shape[-1] < 40], ids=str)
+def test_norm_matches_dense_spectral_norm(case):
     """At the default settings (the figure solvers take their steps from), within 1e-6 of the SVD's,
     and never above it beyond rounding."""
-    for name, op in factories(dtype, rng):
-        if op.shape[1] > 400 or op.shape[0] > 3000:
-            continue
-        exact = np.linalg.norm(op.to_dense().astype(np.complex128), 2)
-        estimate = op.norm()
-        assert estimate == pytest.approx(exact, rel=1e-6, abs=1e-12), name
-        assert estimate <= exact * (1 + 1e-6), name
+    op = make_operator(case)
+    exact = np.linalg.norm(op.to_dense().astype(np.complex128), 2)
+    estimate = op.norm()
+    assert estimate == pytest.approx(exact, rel=1e-6, abs=1e-12), case
+    assert estimate <= exact * (1 + 1e-6), case
 
 
 def test_gradient_is_tv_discretisation(rng):
@@ -160,30 +117,28 @@ def test_output_buffers_and_strides(rng):
     np.testing.assert_allclose(out, g @ np.ascontiguousarray(x))
 
 
-@pytest.mark.parametrize("dtype", ALL, ids=lambda d: np.dtype(d).name)
-def test_closed_form_normal_solves_match_dense(dtype, rng):
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_closed_form_normal_solves_match_dense(case, rng):
     """(A^H A + rho I)^-1 b against numpy.linalg.solve on the dense matrix, for every operator that
     claims a closed form; the others refuse."""
-    tol = {np.dtype(np.float64): 1e-10, np.dtype(np.complex128): 1e-10,
-           np.dtype(np.float32): 1e-4, np.dtype(np.complex64): 1e-4}[np.dtype(dtype)]
-    seen = 0
-    for name, op in factories(dtype, rng):
-        if op.shape[1] > 400:
-            continue
-        b = random(op.input_shape, op.input_dtype, rng)
-        if not op.has_normal_solve:
-            with pytest.raises(ik.InvalidArgumentError, match="closed-form"):
-                op.solve_normal(b, 0.5)
-            continue
-        seen += 1
-        m = op.to_dense().astype(np.complex128)
-        expected = np.linalg.solve(m.conj().T @ m + 0.5 * np.eye(m.shape[1]), b.ravel().astype(np.complex128))
-        got = op.solve_normal(b, 0.5).ravel()
-        assert np.abs(got - expected).max() <= tol * (1 + np.abs(expected).max()), name
-        in_place = b.copy()
-        op.solve_normal(in_place, 0.5, out=in_place)
-        np.testing.assert_allclose(in_place.ravel(), got, rtol=1e-5, atol=1e-6)
-    assert seen >= 8
+    tol = 1e-4 if case.dtype in (np.float32, np.complex64) else 1e-10
+    op = make_operator(case)
+    b = random(op.input_shape, op.input_dtype, rng)
+    if not op.has_normal_solve:
+        with pytest.raises(ik.InvalidArgumentError, match="closed-form"):
+            op.solve_normal(b, 0.5)
+        return
+    m = op.to_dense().astype(np.complex128)
+    expected = np.linalg.solve(m.conj().T @ m + 0.5 * np.eye(m.shape[1]), b.ravel().astype(np.complex128))
+    got = op.solve_normal(b, 0.5).ravel()
+    assert np.abs(got - expected).max() <= tol * (1 + np.abs(expected).max()), case
+    in_place = b.copy()
+    op.solve_normal(in_place, 0.5, out=in_place)
+    np.testing.assert_allclose(in_place.ravel(), got, rtol=1e-5, atol=1e-6)
+
+
+def test_enough_cases_have_a_closed_form():
+    assert sum(make_operator(c).has_normal_solve for c in CASES) >= 8
 
 
 def test_batch_axis(rng):
