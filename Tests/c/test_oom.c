@@ -39,6 +39,23 @@ static ik_dtype dtype(uint8_t code, uint8_t bits) {
     return d;
 }
 
+/* User callbacks that must never run here (the calls fail before them), and a release counter. */
+static int callback_calls = 0, releases = 0;
+static int copy_callback(void* user, const ik_array* in, ik_array* out) {
+    (void)user; (void)in; (void)out;
+    callback_calls++;
+    return 0;
+}
+static int normal_callback(void* user, double rho, const ik_array* b, ik_array* x) {
+    (void)user; (void)rho; (void)b; (void)x;
+    callback_calls++;
+    return 0;
+}
+static void count_release(void* user) {
+    (void)user;
+    releases++;
+}
+
 /* An OOM status, or a status at all: the call must return, not abort. */
 #define EXPECT_OOM(call) EXPECT_ERROR((call), IK_ERR_OUT_OF_MEMORY, "")
 
@@ -182,6 +199,28 @@ int main(void) {
         EXPECT_OOM(ik_linop_adjoint_test(identity, 1, &value));
         EXPECT(value == -1);
         ik_linop_destroy(identity);
+
+        /* A user operator from the versioned callback struct: it holds no buffers, so creating
+         * it works; what needs memory beyond the limit fails cleanly, and its release runs once. */
+        ik_linop_callbacks callbacks;
+        memset(&callbacks, 0, sizeof callbacks);
+        callbacks.struct_size = sizeof callbacks;
+        callbacks.apply = copy_callback;
+        callbacks.adjoint = copy_callback;
+        callbacks.release = count_release;
+        callbacks.normal_solve = normal_callback;
+        callbacks.norm_bound = 1;
+        ik_linop* user = NULL;
+        EXPECT(ik_linop_create_from_callbacks(&user, 1, huge, dtype(IK_DTYPE_FLOAT, 32), 1, huge,
+                                              dtype(IK_DTYPE_FLOAT, 32), &callbacks) == IK_OK);
+        EXPECT_OOM(ik_linop_create_product(&product, user, user));
+        EXPECT_OOM(ik_linop_apply(user, &x, &y_strided));
+        EXPECT_OOM(ik_linop_apply_adjoint(user, &x, &y_strided));
+        EXPECT_OOM(ik_linop_solve_normal(user, 1.0, &x, &y_strided));
+        EXPECT_OOM(ik_linop_adjoint_test(user, 1, &value));
+        EXPECT(callback_calls == 0 && value == -1);
+        ik_linop_destroy(user);
+        EXPECT(releases == 1);
 
         double angles[4] = {0, 0.5, 1, 1.5};
         int64_t sino_shape[2] = {4, 64};
