@@ -204,26 +204,12 @@ public enum ADMM {
                                    _ residual: UnsafeMutableRawPointer, _ q: UnsafeMutableRawPointer,
                                    _ s: UnsafeMutableRawPointer, _ p: UnsafeMutableRawPointer, _ iterations: Int,
                                    _ precision: ScalarType.Precision, _ n: Int) throws {
-        let m = system.outputReals
-        try system.apply(x, into: residual)
-        Reals.combine(precision, -1, residual, 1, UnsafeRawPointer(system.data.pointer), into: residual, m)
-        try system.applyAdjoint(residual, into: s)
-        Reals.copy(precision, s, into: p, n)
-        var gamma = Reals.dot(precision, s, s, n)
+        var cgls = try CGLSIteration(system, x: x, residual: residual, q: q, s: s, p: p, precision: precision, inputReals: n)
+        // Until ||A^H r|| has fallen by the relative tolerance, or the step budget is spent.
         let relative = precision == .single ? 1e-3 : 1e-6
-        let target = gamma * relative * relative
+        let target = cgls.gamma * relative * relative
         for _ in 0..<iterations {
-            guard gamma > target else { return }
-            try system.apply(p, into: q)
-            let delta = Reals.dot(precision, q, q, m)
-            guard delta > 0 else { return }
-            let step = gamma / delta
-            Reals.combine(precision, 1, x, step, p, into: x, n)
-            Reals.combine(precision, 1, residual, -step, q, into: residual, m)
-            try system.applyAdjoint(residual, into: s)
-            let next = Reals.dot(precision, s, s, n)
-            Reals.combine(precision, 1, s, next / gamma, p, into: p, n)
-            gamma = next
+            guard cgls.gamma > target, try cgls.step() else { return }
         }
     }
 }

@@ -50,27 +50,11 @@ public enum KrylovLeastSquares {
         var done = 0
         switch method {
         case .cgls:
-            let residual = outputs[0], q = outputs[1], s = inputs[1], p = inputs[2]
-            // r = b - A x, s = A^H r, p = s.
-            try system.apply(current, into: residual)
-            Reals.combine(precision, -1, residual, 1, b, into: residual, m)
-            try system.applyAdjoint(residual, into: s)
-            Reals.copy(precision, s, into: p, n)
-            var gamma = Reals.dot(precision, s, s, n)
+            var cgls = try CGLSIteration(system, x: current, residual: outputs[0], q: outputs[1], s: inputs[1],
+                                         p: inputs[2], precision: precision, inputReals: n)
             for k in 1...options.maxIterations {
                 done = k
-                try system.apply(p, into: q)
-                let delta = Reals.dot(precision, q, q, m)
-                let exhausted = !(delta > 0 && gamma > 0) // converged to rounding, or A p = 0
-                if !exhausted {
-                    let alpha = gamma / delta
-                    Reals.combine(precision, 1, current, alpha, p, into: current, n)
-                    Reals.combine(precision, 1, residual, -alpha, q, into: residual, m)
-                    try system.applyAdjoint(residual, into: s)
-                    let next = Reals.dot(precision, s, s, n)
-                    Reals.combine(precision, 1, s, next / gamma, p, into: p, n)
-                    gamma = next
-                }
+                let exhausted = try !cgls.step()
                 if exhausted || k % options.checkInterval == 0 || k == options.maxIterations {
                     if let stop = try check(k) { reason = stop; break }
                     if exhausted { break }
