@@ -735,7 +735,8 @@ IK_API void ik_functional_destroy(ik_functional* f);
  *   IK_SOLVER_PRIMAL_DUAL         Chambolle-Pock: needs the conjugate prox of every F_i and the prox
  *                                 of G; steps tau sigma ||K||^2 < 1 from the operators' norm bounds
  *                                 (ik_linop_norm_bound), default tau = sigma = 0.99 / ||K||;
- *                                 over-relaxation; the accelerated schedule when G is strongly convex.
+ *                                 over-relaxation; the accelerated schedule when G is strongly convex;
+ *                                 or diagonal preconditioning (options.precondition).
  *   IK_SOLVER_PROXIMAL_GRADIENT   FISTA: needs the gradient of every F_i and the prox of G; step
  *                                 1 / L from the terms' Lipschitz constants, or backtracking;
  *                                 adaptive restart; options.ista runs plain ISTA.
@@ -823,6 +824,10 @@ typedef struct ik_solver_options {
     ik_solver_callback callback; /* NULL, or called at every check */
     void* callback_data;      /* passed to the callback */
     double penalty;           /* ADMM's rho > 0 (finite); 0: 1 */
+    int32_t precondition;     /* primal-dual: nonzero takes diagonal steps from the operators' row
+                                 and column sums of |K| (Pock-Chambolle, one sigma per term, tau
+                                 per pixel when G is absent or a box) instead of ||K||; then
+                                 primal_step, dual_step and accelerate must stay 0; 0 */
 } ik_solver_options;
 
 /* Fills *options with the defaults above. NULL is ignored. */

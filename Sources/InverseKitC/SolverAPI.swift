@@ -140,6 +140,7 @@ public func ikSolve(_ functionals: UnsafePointer<OpaquePointer?>?, _ operators: 
             steps.dual = o.dual_step > 0 ? o.dual_step : nil
             steps.relaxation = o.relaxation
             steps.accelerate = o.accelerate != 0
+            steps.preconditioned = o.precondition != 0
             result = try PrimalDual.solve(objective, x: work.pointer, steps: steps, options: settings, callback: callback)
         case Int32(IK_SOLVER_PROXIMAL_GRADIENT.rawValue):
             var s = ProximalGradient.Settings()

@@ -17,6 +17,19 @@ package enum Reals {
         while i < n { z[i] = a * x[i] + b * y[i]; i += 1 }
     }
 
+    /// z = x - t * y elementwise (z may be x or y).
+    @inline(__always)
+    static func subtractProduct<T: LaneScalar>(_ x: UnsafePointer<T>, _ t: UnsafePointer<T>, _ y: UnsafePointer<T>,
+                                               into z: UnsafeMutablePointer<T>, _ n: Int) {
+        let w = T.Lanes.width
+        var i = 0
+        while i + w <= n {
+            (T.Lanes.load(x + i) - T.Lanes.load(t + i) * T.Lanes.load(y + i)).store(to: z + i)
+            i += w
+        }
+        while i < n { z[i] = x[i] - t[i] * y[i]; i += 1 }
+    }
+
     /// y = a x (y may be x).
     @inline(__always)
     static func scale<T: LaneScalar>(_ a: T, _ x: UnsafePointer<T>, into y: UnsafeMutablePointer<T>, _ n: Int) {
@@ -135,6 +148,27 @@ package enum Reals {
             let out = z.assumingMemoryBound(to: Double.self)
             ParallelLoops.ranges(n, work: 3 * n) { r in
                 combine(a, p + r.lowerBound, b, q + r.lowerBound, into: out + r.lowerBound, r.count)
+            }
+        }
+    }
+
+    /// z = x - t * y elementwise, t a per-real vector of steps (a diagonal preconditioner).
+    package static func subtractProduct(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer, _ t: UnsafeRawPointer,
+                                        _ y: UnsafeRawPointer, into z: UnsafeMutableRawPointer, _ n: Int) {
+        switch precision {
+        case .single:
+            let p = x.assumingMemoryBound(to: Float.self), s = t.assumingMemoryBound(to: Float.self)
+            let q = y.assumingMemoryBound(to: Float.self), out = z.assumingMemoryBound(to: Float.self)
+            ParallelLoops.ranges(n, work: 4 * n) { r in
+                let o = r.lowerBound
+                subtractProduct(p + o, s + o, q + o, into: out + o, r.count)
+            }
+        case .double:
+            let p = x.assumingMemoryBound(to: Double.self), s = t.assumingMemoryBound(to: Double.self)
+            let q = y.assumingMemoryBound(to: Double.self), out = z.assumingMemoryBound(to: Double.self)
+            ParallelLoops.ranges(n, work: 4 * n) { r in
+                let o = r.lowerBound
+                subtractProduct(p + o, s + o, q + o, into: out + o, r.count)
             }
         }
     }

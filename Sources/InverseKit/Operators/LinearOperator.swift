@@ -74,6 +74,14 @@ open class LinearOperator: CustomStringConvertible {
     /// Whether `solveNormal` is available.
     open var hasNormalSolve: Bool { false }
 
+    /// Upper bounds on the row and column sums of |A| (the entries' moduli): rows[i] >= sum_j |a_ij|
+    /// (outputCount values) and columns[j] >= sum_i |a_ij| (inputCount values), what diagonal
+    /// preconditioning takes its steps from (Pock and Chambolle 2011). Returns false where the
+    /// operator does not know them (user callbacks, SENSE); then the buffers' contents are undefined.
+    open func absoluteSums(rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) throws -> Bool {
+        false
+    }
+
     /// Implements `solveNormal` (rho already checked).
     open func normalSolve(rho: Double, _ b: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
         throw InverseKitError(.invalidArgument, "Invalid operator: \(name) has no closed-form (A^H A + rho I)^-1")
@@ -101,6 +109,38 @@ open class LinearOperator: CustomStringConvertible {
 }
 
 extension LinearOperator {
+    /// `absoluteSums` into new buffers, or nil where the operator does not know them.
+    package func absoluteSumBuffers() throws -> (rows: AlignedBuffer<Double>, columns: AlignedBuffer<Double>)? {
+        let rows = try AlignedBuffer<Double>(count: outputCount), columns = try AlignedBuffer<Double>(count: inputCount)
+        guard try absoluteSums(rows: rows.pointer, columns: columns.pointer) else { return nil }
+        return (rows, columns)
+    }
+
+    /// For operators whose entries are all >= 0 (projectors, nonnegative blurs): the sums are
+    /// A 1 and A^H 1, computed by two applications.
+    package func nonnegativeSums(rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) throws {
+        let input = try AlignedBuffer<UInt8>(count: inputBytes), output = try AlignedBuffer<UInt8>(count: outputBytes)
+        let x = UnsafeMutableRawPointer(input.pointer), y = UnsafeMutableRawPointer(output.pointer)
+        CompositeObjective.fillRealParts(precision, x, inputCount, inputType.components, with: 1)
+        try apply(x, into: y)
+        Self.realParts(precision, y, outputCount, outputType.components, into: rows)
+        CompositeObjective.fillRealParts(precision, y, outputCount, outputType.components, with: 1)
+        try applyAdjoint(y, into: x)
+        Self.realParts(precision, x, inputCount, inputType.components, into: columns)
+    }
+
+    private static func realParts(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer, _ count: Int, _ components: Int,
+                                  into out: UnsafeMutablePointer<Double>) {
+        switch precision {
+        case .single:
+            let p = x.assumingMemoryBound(to: Float.self)
+            for i in 0..<count { out[i] = Double(p[i * components]) }
+        case .double:
+            let p = x.assumingMemoryBound(to: Double.self)
+            for i in 0..<count { out[i] = p[i * components] }
+        }
+    }
+
     /// y = A x on Swift arrays of reals (complex data interleaved: twice as many reals) of the
     /// operator's precision (Float for float32, Double for float64).
     public func apply<T: BinaryFloatingPoint>(_ x: [T]) throws -> [T] {

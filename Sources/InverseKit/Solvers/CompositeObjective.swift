@@ -60,6 +60,9 @@ public final class CompositeObjective {
         /// K^H 1 (x-shaped, > 0 everywhere) and the moved dual point (the term's argument shape).
         let sensitivity: AlignedBuffer<UInt8>
         let moved: AlignedBuffer<UInt8>
+        /// For a quadratic term: the second direction K s_+ (argument-shaped) and K^H of it (x-shaped).
+        let direction: AlignedBuffer<UInt8>?
+        let response: AlignedBuffer<UInt8>?
     }
 
     /// `shape` and `type` are x's; every operator maps them to its functional's argument.
@@ -110,7 +113,12 @@ public final class CompositeObjective {
             let sensitivity = try AlignedBuffer<UInt8>(count: bytes)
             try adjointImage(i, UnsafeRawPointer(ones.pointer), into: UnsafeMutableRawPointer(sensitivity.pointer))
             guard Self.minimum(precision, UnsafeRawPointer(sensitivity.pointer), realCount) > 0 else { continue }
-            return Ray(term: i, kind: kind, sensitivity: sensitivity, moved: ones)
+            var direction: AlignedBuffer<UInt8>? = nil, response: AlignedBuffer<UInt8>? = nil
+            if case .unbounded = kind {
+                direction = try AlignedBuffer<UInt8>(count: f.bytes)
+                response = try AlignedBuffer<UInt8>(count: bytes)
+            }
+            return Ray(term: i, kind: kind, sensitivity: sensitivity, moved: ones, direction: direction, response: response)
         }
         return nil
     }
@@ -189,40 +197,72 @@ public final class CompositeObjective {
         return best
     }
 
-    /// D at the dual points with term `ray.term`'s moved along 1 so that s <= 0 (see above). The
-    /// step is enlarged by a few units of rounding so that s <= 0 holds after rounding too.
+    /// D at the dual points with term `ray.term`'s moved so that s <= 0 (see above); the steps are
+    /// enlarged by a few units of rounding so that s <= 0 holds after rounding too. Any moved point
+    /// gives a lower bound (weak duality); the construction only decides whether it is finite and
+    /// how close.
     private func rayBound(_ y: [UnsafeRawPointer], _ scales: UnsafeMutableBufferPointer<Double>,
                           _ s: UnsafeMutableRawPointer, _ g: Functional, _ ray: Ray) throws -> Double {
         let a = ray.term, f = terms[a].functional
         let sens = UnsafeRawPointer(ray.sensitivity.pointer), moved = UnsafeMutableRawPointer(ray.moved.pointer)
         let shifted = UnsafeMutableRawPointer(adjoint.pointer)
         let margin = 64 * precision.unitRoundoff
-        // s' = c s - shift * sens, the term's point c y_a + shift * 1.
-        var c = 1.0, shift: Double
         switch ray.kind {
         case .unbounded:
-            shift = Self.largestRatio(precision, s, sens, realCount, offset: 0) * (1 + margin)
+            // y_a + t v for two directions v: the constant 1 (t = max_j s_j / (K^H 1)_j), and
+            // K s_+ (the rays through the pixels where s > 0; t = max_{s_j > 0} s_j / (K^H K s_+)_j),
+            // whose cost t <v, .> scales with s_+ rather than with the whole of the data.
+            var best = -Double.infinity
+            let along1 = Self.largestRatio(precision, s, sens, realCount, offset: 0) * (1 + margin)
+            if along1 > 0, along1.isFinite {
+                best = try shiftedBound(y, scales, s, g, a, direction: nil, response: sens, step: along1)
+            }
+            guard let direction = ray.direction, let response = ray.response else { return best }
+            let d = UnsafeMutableRawPointer(direction.pointer), r = UnsafeMutableRawPointer(response.pointer)
+            Self.positivePart(precision, s, into: r, realCount)
+            try image(a, r, into: d)
+            try adjointImage(a, d, into: r)
+            let alongImage = Self.largestRatio(precision, s, r, realCount, offset: 0) * (1 + margin)
+            if alongImage > 0, alongImage.isFinite {
+                best = max(best, try shiftedBound(y, scales, s, g, a, direction: d, response: r, step: alongImage))
+            }
+            return best
         case .toward(let bound):
-            // c s_j <= (1 - c) bound sens_j for every j.
+            // c y_a + (1 - c) bound 1 and c y_i for the others: c s_j <= (1 - c) bound sens_j for every j.
             let worst = Self.largestRatio(precision, s, sens, realCount, offset: bound) // max_j (s_j + bound sens_j) / (bound sens_j)
-            if worst > 1 { c = (1 / worst) * (1 - margin) }
-            shift = (1 - c) * bound
+            guard worst > 1, worst.isFinite else { return -.infinity } // s <= 0 already: the plain bound covers it
+            let c = (1 / worst) * (1 - margin), shift = (1 - c) * bound
+            Reals.combine(precision, c, s, -shift, sens, into: shifted, realCount)
+            let gStar = try g.conjugateChecked(shifted, scale: 1)
+            guard gStar.isFinite else { return -.infinity }
+            Self.moveToward(precision, bound, c, scales[a], y[a], into: moved, f.count, f.type.components)
+            var fStar = try f.conjugateChecked(moved, scale: 1)
+            for i in terms.indices where i != a {
+                fStar += try terms[i].functional.conjugateChecked(y[i], scale: scales[i] * c)
+            }
+            return -fStar - gStar
         }
-        guard shift.isFinite, c > 0 else { return -.infinity }
-        if shift == 0 && c == 1 { return -.infinity } // s <= 0 already: the plain bound covered it
-        Reals.combine(precision, c, s, -shift, sens, into: shifted, realCount)
+    }
+
+    /// D with term a's point scales[a] y_a + t v (v = direction, or 1 when nil; response = K_a^H v),
+    /// the others' scales[i] y_i: s becomes s - t response.
+    private func shiftedBound(_ y: [UnsafeRawPointer], _ scales: UnsafeMutableBufferPointer<Double>,
+                              _ s: UnsafeRawPointer, _ g: Functional, _ a: Int, direction: UnsafeRawPointer?,
+                              response: UnsafeRawPointer, step t: Double) throws -> Double {
+        let f = terms[a].functional, moved = UnsafeMutableRawPointer(ray!.moved.pointer)
+        let shifted = UnsafeMutableRawPointer(adjoint.pointer)
+        Reals.combine(precision, 1, s, -t, response, into: shifted, realCount)
         let gStar = try g.conjugateChecked(shifted, scale: 1)
         guard gStar.isFinite else { return -.infinity }
-        switch ray.kind {
-        case .unbounded:
+        if let direction {
+            Reals.combine(precision, scales[a], y[a], t, direction, into: moved, f.realCount)
+        } else {
             Reals.scale(precision, scales[a], y[a], into: moved, f.realCount)
-            Self.addToRealParts(precision, moved, f.count, f.type.components, shift)
-        case .toward(let bound):
-            Self.moveToward(precision, bound, c, scales[a], y[a], into: moved, f.count, f.type.components)
+            Self.addToRealParts(precision, moved, f.count, f.type.components, t)
         }
         var fStar = try f.conjugateChecked(moved, scale: 1)
         for i in terms.indices where i != a {
-            fStar += try terms[i].functional.conjugateChecked(y[i], scale: scales[i] * c)
+            fStar += try terms[i].functional.conjugateChecked(y[i], scale: scales[i])
         }
         return -fStar - gStar
     }
@@ -294,6 +334,19 @@ extension CompositeObjective {
         }
     }
 
+    /// out = max(x, 0).
+    static func positivePart(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer, into out: UnsafeMutableRawPointer,
+                             _ n: Int) {
+        switch precision {
+        case .single:
+            let p = x.assumingMemoryBound(to: Float.self), q = out.assumingMemoryBound(to: Float.self)
+            for i in 0..<n { q[i] = max(p[i], 0) }
+        case .double:
+            let p = x.assumingMemoryBound(to: Double.self), q = out.assumingMemoryBound(to: Double.self)
+            for i in 0..<n { q[i] = max(p[i], 0) }
+        }
+    }
+
     /// The smallest value (+infinity for none; NaN is smallest).
     static func minimum(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer, _ n: Int) -> Double {
         var least = Double.infinity
@@ -308,14 +361,20 @@ extension CompositeObjective {
         return least
     }
 
-    /// max(0, max_j (s_j + offset d_j) / (offset d_j)) for offset > 0, or max(0, max_j s_j / d_j)
-    /// for offset 0, with d > 0; NaN or infinity when s is not finite.
+    /// max(0, max_j (s_j + offset d_j) / (offset d_j)) for offset > 0 (d > 0), or for offset 0
+    /// max(0, max_{j: s_j > 0} s_j / d_j) (+infinity when some d_j <= 0 there); NaN for NaN input.
     static func largestRatio(_ precision: ScalarType.Precision, _ s: UnsafeRawPointer, _ d: UnsafeRawPointer, _ n: Int,
                              offset: Double) -> Double {
         func run<T: BinaryFloatingPoint>(_ s: UnsafePointer<T>, _ d: UnsafePointer<T>) -> Double {
             var largest = 0.0
             for j in 0..<n {
                 let sj = Double(s[j]), dj = Double(d[j])
+                if sj.isNaN || dj.isNaN { return .nan }
+                if offset == 0 {
+                    // Only s_j > 0 needs a step; none helps where d_j <= 0 there.
+                    guard sj > 0 else { continue }
+                    if !(dj > 0) { return .infinity }
+                }
                 let r = offset == 0 ? sj / dj : (sj + offset * dj) / (offset * dj)
                 if r.isNaN { return .nan }
                 largest = max(largest, r)

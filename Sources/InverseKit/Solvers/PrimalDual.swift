@@ -9,6 +9,15 @@
 /// default), so it can be set. When G is mu-strongly convex the accelerated variant (Chambolle and Pock's algorithm 2) updates
 /// theta = 1 / sqrt(1 + 2 mu tau), tau <- theta tau, sigma <- sigma / theta each iteration.
 ///
+/// Diagonal preconditioning (Pock and Chambolle 2011, alpha = 1) replaces the two scalars by
+/// tau_j = 0.99 / sum_i |K_ij| per pixel and, per term, sigma_i = 0.99 / max_k sum_j |(K_i)_kj| (the
+/// term's largest row sum: one scalar per term, so that every conjugate prox keeps a scalar step),
+/// from the operators' `absoluteSums`. That satisfies ||Sigma^(1/2) K T^(1/2)|| <= 0.99 with no norm
+/// estimate, and lets each term's dual step follow its own operator's scale instead of the
+/// stacked norm (TV's sigma no longer shrinks with a projector's norm). A per-pixel tau needs a G
+/// whose prox under a diagonal metric is its prox (none, or a box); for another G the smallest
+/// tau_j is used for every pixel.
+///
 /// Every check evaluates P at the iterate and the certificate D at the dual iterate
 /// (`CompositeObjective.dual`); the run stops at the requested relative gap, or, where no
 /// certificate exists, on relative change. Work vectors are allocated once, before the first
@@ -24,6 +33,9 @@ public enum PrimalDual {
         /// denoising it reached a relative gap of 1e-9 more slowly than constant steps (its steps
         /// drift towards tiny tau and huge sigma, where the gap falls slowly).
         public var accelerate: Bool = false
+        /// Diagonal preconditioning (see above) instead of tau and sigma from ||K||; then primal,
+        /// dual and accelerate must be left unset.
+        public var preconditioned: Bool = false
         public init() {}
     }
 
@@ -49,8 +61,23 @@ public enum PrimalDual {
         guard steps.relaxation >= 0, steps.relaxation <= 1 else {
             throw InverseKitError(.invalidArgument, "Invalid relaxation: expected a value in [0, 1], got \(steps.relaxation)")
         }
-        let norm = try objective.stackedNormBound()
-        var (tau, sigma) = try chooseSteps(steps, norm: norm)
+        var tau: Double, sigma: Double
+        var sigmas: [Double], primalSteps: AlignedBuffer<UInt8>? = nil
+        if steps.preconditioned {
+            guard steps.primal == nil, steps.dual == nil, !steps.accelerate else {
+                throw InverseKitError(.invalidArgument,
+                                      "Invalid steps: diagonal preconditioning chooses tau and sigma itself (leave the primal and dual steps unset, no acceleration)")
+            }
+            let diagonal = try diagonalSteps(objective)
+            sigmas = diagonal.sigmas
+            primalSteps = diagonal.tau
+            tau = diagonal.scalarTau
+            sigma = sigmas.max() ?? 0
+        } else {
+            let norm = try objective.stackedNormBound()
+            (tau, sigma) = try chooseSteps(steps, norm: norm)
+            sigmas = [Double](repeating: sigma, count: terms.count)
+        }
         let monitor = try SolverMonitor(objective: objective, options: options, callback: callback)
         let precision = objective.precision, n = objective.realCount, bytes = objective.bytes
 
@@ -92,8 +119,8 @@ public enum PrimalDual {
                     try k.apply(xbar, into: image[i])
                     kx = UnsafeRawPointer(image[i])
                 }
-                Reals.combine(precision, 1, y[i], sigma, kx, into: image[i], terms[i].functional.realCount)
-                try terms[i].functional.proxConjugate(image[i], step: sigma, into: y[i])
+                Reals.combine(precision, 1, y[i], sigmas[i], kx, into: image[i], terms[i].functional.realCount)
+                try terms[i].functional.proxConjugate(image[i], step: sigmas[i], into: y[i])
             }
             // Primal step: sum = sum_i K_i^H y_i, identity terms added without a copy.
             swap(&current, &previous)
@@ -108,12 +135,19 @@ public enum PrimalDual {
                     Reals.combine(precision, 1, sum, 1, y[i], into: sum, n)
                 }
             }
-            Reals.combine(precision, 1, previous, -tau, sum, into: current, n)
-            if let g = objective.g { try g.prox(current, step: tau, into: current) }
+            if let primalSteps {
+                // x - T sum, then G's prox under the metric T (a box's is its clip, whatever T).
+                Reals.subtractProduct(precision, previous, UnsafeRawPointer(primalSteps.pointer), sum, into: current, n)
+                if let g = objective.g { try g.prox(current, step: tau, into: current) }
+            } else {
+                Reals.combine(precision, 1, previous, -tau, sum, into: current, n)
+                if let g = objective.g { try g.prox(current, step: tau, into: current) }
+            }
             if steps.accelerate && mu > 0 {
                 theta = 1 / (1 + 2 * mu * tau).squareRoot()
                 tau *= theta
                 sigma /= theta
+                for i in sigmas.indices { sigmas[i] = sigma }
             }
             // xbar = x+ + theta (x+ - x).
             Reals.combine(precision, 1 + theta, current, -theta, previous, into: xbar, n)
@@ -138,6 +172,57 @@ public enum PrimalDual {
         info.primalStep = tau
         info.dualStep = sigma
         return info
+    }
+
+    /// The diagonal preconditioner: per-pixel tau (in the working precision, one per real) and one
+    /// sigma per term. `scalarTau` is the largest tau_j (for the report); when G needs a scalar
+    /// step, tau is nil and `scalarTau` the smallest tau_j, used for every pixel.
+    static func diagonalSteps(_ objective: CompositeObjective) throws
+        -> (tau: AlignedBuffer<UInt8>?, scalarTau: Double, sigmas: [Double]) {
+        let count = objective.count
+        let columns = try AlignedBuffer<Double>(repeating: 0, count: count)
+        var sigmas: [Double] = []
+        for (i, term) in objective.terms.enumerated() {
+            guard let k = term.linearOperator else {
+                // The identity: every row and column sum is 1.
+                for j in 0..<count { columns.pointer[j] += 1 }
+                sigmas.append(0.99)
+                continue
+            }
+            guard let sums = try k.absoluteSumBuffers() else {
+                throw InverseKitError(.invalidArgument,
+                                      "Invalid terms[\(i)]: \(k.name) has no known row and column sums of |K| for diagonal preconditioning")
+            }
+            for j in 0..<count { columns.pointer[j] += sums.columns.pointer[j] }
+            let largestRow = UnsafeBufferPointer(start: sums.rows.pointer, count: k.outputCount).max() ?? 0
+            sigmas.append(largestRow > 0 ? 0.99 / largestRow : 0.99)
+        }
+        // A pixel no operator reaches may take any step: the largest of the others'.
+        let largestColumn = UnsafeBufferPointer(start: columns.pointer, count: count).max() ?? 0
+        var smallestTau = Double.infinity, largestTau = 0.0
+        for j in 0..<count where columns.pointer[j] > 0 {
+            smallestTau = min(smallestTau, 0.99 / columns.pointer[j])
+            largestTau = max(largestTau, 0.99 / columns.pointer[j])
+        }
+        guard largestColumn > 0, largestColumn.isFinite else {
+            throw InverseKitError(.invalidArgument, "Invalid terms: the operators' column sums are \(largestColumn); no preconditioner exists")
+        }
+        let separable = objective.g == nil || objective.g is BoxIndicator
+        guard separable else { return (nil, smallestTau, sigmas) }
+        let components = objective.type.components
+        let tau = try AlignedBuffer<UInt8>(count: objective.bytes)
+        func fill<T: BinaryFloatingPoint>(_ t: UnsafeMutablePointer<T>) {
+            for j in 0..<count {
+                let c = columns.pointer[j]
+                let step = T(c > 0 ? 0.99 / c : largestTau)
+                for r in 0..<components { t[j * components + r] = step }
+            }
+        }
+        switch objective.precision {
+        case .single: fill(UnsafeMutableRawPointer(tau.pointer).assumingMemoryBound(to: Float.self))
+        case .double: fill(UnsafeMutableRawPointer(tau.pointer).assumingMemoryBound(to: Double.self))
+        }
+        return (tau, largestTau, sigmas)
     }
 
     /// tau, sigma with tau sigma ||K||^2 < 1.

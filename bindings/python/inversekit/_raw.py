@@ -168,6 +168,7 @@ class IkSolverOptions(ctypes.Structure):
         ("callback", SOLVER_CALLBACK),
         ("callback_data", c_void_p),
         ("penalty", c_double),
+        ("precondition", c_int32),
     ]
 
 

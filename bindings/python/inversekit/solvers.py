@@ -85,7 +85,7 @@ Term = Union[Functional, Tuple[Functional, Optional[LinearOperator]]]
 def solve(terms: Sequence[Term], g: Optional[Functional] = None, method: str = "pdhg", x0=None, *,
           tol: float = 1e-4, change_tol: float = 1e-6, max_iter: int = 1000, check_interval: int = 10,
           tau: Optional[float] = None, sigma: Optional[float] = None, relaxation: float = 1.0,
-          accelerate: bool = False, backtracking: bool = False, restart: bool = True,
+          accelerate: bool = False, precondition: bool = False, backtracking: bool = False, restart: bool = True,
           solution_radius: Optional[float] = None, rho: Optional[float] = None, callback: Optional[Callable[[Progress], Optional[bool]]] = None,
           progress: bool = False, out: Optional[np.ndarray] = None) -> Tuple[np.ndarray, SolveResult]:
     """Minimises sum_i F_i(K_i x) + g(x).
@@ -98,7 +98,9 @@ def solve(terms: Sequence[Term], g: Optional[Functional] = None, method: str = "
     the x-step, solved in closed form when an operator has a normal solve, CG otherwise; every
     other term, and g, through its prox; penalty rho, default 1). x0: a warm start. tau, sigma: steps
     (automatic from the operators' norm bounds when None; above the convergence bound they are
-    refused). solution_radius: R with ||x*|| <= R, if known, for a certificate where g gives none.
+    refused). precondition=True (pdhg): diagonal steps from the operators' row and column sums of |K|
+    (one sigma per term, tau per pixel when g is None or a box) instead of tau and sigma from ||K||;
+    leave tau, sigma and accelerate unset with it. solution_radius: R with ||x*|| <= R, if known, for a certificate where g gives none.
     callback(progress) runs at every check; returning False stops the run. progress=True shows a
     tqdm bar (when tqdm is installed). Returns (x, SolveResult)."""
     if method not in _METHODS:
@@ -134,6 +136,10 @@ def solve(terms: Sequence[Term], g: Optional[Functional] = None, method: str = "
     if not 0 <= options.relaxation <= 1:
         raise InvalidArgumentError(f"Invalid relaxation: expected a value in [0, 1], got {options.relaxation}")
     options.accelerate = int(bool(accelerate))
+    options.precondition = int(bool(precondition))
+    if precondition and (tau is not None or sigma is not None or accelerate):
+        raise InvalidArgumentError("Invalid precondition: diagonal preconditioning chooses the steps; "
+                                   "leave tau, sigma and accelerate unset")
     options.ista = int(method == "ista")
     options.backtracking = int(bool(backtracking))
     options.restart = int(bool(restart))

@@ -47,16 +47,17 @@ def test_callback_exception_propagates_and_leaves_out_untouched():
 
 
 def test_warm_start_and_progress_bar():
-    # The proximal gradient method's state is x: started at its answer it is done within the first
-    # checks (the restarted momentum can move x by a rounding error, so the first check may miss).
+    # The proximal gradient method's state is x: started at an answer certified to 1e-11 it is
+    # done at its first check for 1e-8 (a margin far above the rounding that the restarted momentum
+    # can add, whatever the instruction set).
     rng = np.random.default_rng(3)
     a = linop.matrix(rng.standard_normal((15, 25)))
     terms = [(fn.squared_l2((15,)).shifted(rng.standard_normal(15)), a)]
     g = 0.1 * fn.l1((25,))
-    x, first = ik.solvers.solve(terms, g=g, method="fista", tol=1e-8, max_iter=20000, progress=True)
+    x, first = ik.solvers.solve(terms, g=g, method="fista", tol=1e-11, max_iter=20000, progress=True)
     x2, second = ik.solvers.solve(terms, g=g, method="fista", x0=x, tol=1e-8, max_iter=20000)
     assert first.converged and second.converged
-    assert first.iterations > 100 and second.iterations <= 20
+    assert first.iterations > 100 and second.iterations == 10
 
 
 def test_float32_and_reproducible():

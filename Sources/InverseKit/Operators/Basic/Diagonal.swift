@@ -98,6 +98,22 @@ public final class DiagonalOperator: LinearOperator {
 
     override public var hasNormalSolve: Bool { true }
 
+    override public func absoluteSums(rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) throws -> Bool {
+        let complex = diagonalType.isComplex, n = inputCount
+        func moduli<T: BinaryFloatingPoint>(_ d: UnsafePointer<T>) {
+            for i in 0..<n {
+                rows[i] = complex ? (Double(d[2 * i]) * Double(d[2 * i]) + Double(d[2 * i + 1]) * Double(d[2 * i + 1])).squareRoot()
+                                  : Double(d[i]).magnitude
+            }
+        }
+        switch precision {
+        case .single: moduli(UnsafeRawPointer(values.pointer).assumingMemoryBound(to: Float.self))
+        case .double: moduli(UnsafeRawPointer(values.pointer).assumingMemoryBound(to: Double.self))
+        }
+        columns.update(from: rows, count: n)
+        return true
+    }
+
     // (|d|^2 + rho) x = b elementwise.
     override public func normalSolve(rho: Double, _ b: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
         let d = UnsafeRawPointer(values.pointer)

@@ -7,6 +7,12 @@ public final class IdentityOperator: LinearOperator {
     override public var name: String { "identity" }
     override public var analyticNormBound: Double? { 1 }
 
+    override public func absoluteSums(rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) throws -> Bool {
+        rows.update(repeating: 1, count: outputCount)
+        columns.update(repeating: 1, count: inputCount)
+        return true
+    }
+
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
         y.copyMemory(from: x, byteCount: inputBytes)
     }

@@ -11,6 +11,12 @@ public final class ScalingOperator: LinearOperator {
     override public var name: String { "scaling" }
     override public var analyticNormBound: Double? { scale.magnitude }
 
+    override public func absoluteSums(rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) throws -> Bool {
+        rows.update(repeating: scale.magnitude, count: outputCount)
+        columns.update(repeating: scale.magnitude, count: inputCount)
+        return true
+    }
+
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
         y.copyMemory(from: x, byteCount: inputBytes)
         RealView.scale(y, reals: inputCount * inputType.components, precision: precision, by: scale)

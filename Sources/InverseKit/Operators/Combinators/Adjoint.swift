@@ -12,6 +12,10 @@ public final class AdjointOperator: LinearOperator {
 
     override public var name: String { "adjoint of \(base.name)" }
 
+    override public func absoluteSums(rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) throws -> Bool {
+        try base.absoluteSums(rows: columns, columns: rows)
+    }
+
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
         try base.applyAdjoint(x, into: y)
     }
@@ -38,6 +42,15 @@ public final class NormalOperator: LinearOperator {
     private let middle: Workspace
 
     override public var name: String { "normal of \(base.name)" }
+
+    /// |A^H A| <= |A^H| |A| entrywise: row i is at most (column sum i of |A|) * (largest row sum of |A|).
+    override public func absoluteSums(rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) throws -> Bool {
+        guard let sums = try base.absoluteSumBuffers() else { return false }
+        let largest = UnsafeBufferPointer(start: sums.rows.pointer, count: base.outputCount).max() ?? 0
+        for j in 0..<inputCount { rows[j] = sums.columns.pointer[j] * largest }
+        columns.update(from: rows, count: inputCount)
+        return true
+    }
 
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
         try middle.with { middle in

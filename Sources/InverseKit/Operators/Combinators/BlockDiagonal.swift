@@ -28,6 +28,16 @@ public final class BlockDiagonalOperator: LinearOperator {
 
     override public var name: String { "block diagonal" }
 
+    override public func absoluteSums(rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) throws -> Bool {
+        var inOffset = 0, outOffset = 0
+        for block in blocks {
+            guard try block.absoluteSums(rows: rows + outOffset, columns: columns + inOffset) else { return false }
+            inOffset += block.inputCount
+            outOffset += block.outputCount
+        }
+        return true
+    }
+
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
         var inOffset = 0, outOffset = 0
         for b in blocks {

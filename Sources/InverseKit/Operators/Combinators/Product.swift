@@ -21,6 +21,17 @@ public final class ProductOperator: LinearOperator {
 
     override public var name: String { "product" }
 
+    /// |A B| <= |A| |B| entrywise: row i is at most rows_A[i] max rows_B, column j at most
+    /// max columns_A * columns_B[j].
+    override public func absoluteSums(rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) throws -> Bool {
+        guard let a = try outer.absoluteSumBuffers(), let b = try inner.absoluteSumBuffers() else { return false }
+        let rowsB = UnsafeBufferPointer(start: b.rows.pointer, count: inner.outputCount).max() ?? 0
+        let columnsA = UnsafeBufferPointer(start: a.columns.pointer, count: outer.inputCount).max() ?? 0
+        for i in 0..<outputCount { rows[i] = a.rows.pointer[i] * rowsB }
+        for j in 0..<inputCount { columns[j] = columnsA * b.columns.pointer[j] }
+        return true
+    }
+
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
         try middle.with { middle in
             try inner.apply(x, into: middle)

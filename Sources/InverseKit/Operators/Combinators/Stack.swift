@@ -26,6 +26,19 @@ public final class StackOperator: LinearOperator {
 
     override public var name: String { "stack" }
 
+    /// Rows: each block's in turn; columns: the blocks' added.
+    override public func absoluteSums(rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) throws -> Bool {
+        columns.update(repeating: 0, count: inputCount)
+        var offset = 0
+        for block in blocks {
+            guard let s = try block.absoluteSumBuffers() else { return false }
+            (rows + offset).update(from: s.rows.pointer, count: block.outputCount)
+            for j in 0..<inputCount { columns[j] += s.columns.pointer[j] }
+            offset += block.outputCount
+        }
+        return true
+    }
+
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
         var offset = 0
         for b in blocks {

@@ -20,6 +20,18 @@ public final class SumOperator: LinearOperator {
 
     override public var name: String { "sum" }
 
+    /// |A + B| <= |A| + |B|: the terms' sums added.
+    override public func absoluteSums(rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) throws -> Bool {
+        rows.update(repeating: 0, count: outputCount)
+        columns.update(repeating: 0, count: inputCount)
+        for term in terms {
+            guard let s = try term.absoluteSumBuffers() else { return false }
+            for i in 0..<outputCount { rows[i] += s.rows.pointer[i] }
+            for j in 0..<inputCount { columns[j] += s.columns.pointer[j] }
+        }
+        return true
+    }
+
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
         try accumulate(x, y, outputCount * outputType.components) { try $0.apply($1, into: $2) }
     }

@@ -11,6 +11,22 @@ public final class GradientOperator: LinearOperator {
     }
 
     override public var name: String { "gradient" }
+
+    /// Row (a, p): 2 where the forward difference along axis a exists, 0 on the last plane; column
+    /// p: the number of differences it enters (two per axis inside, one on a face).
+    override public func absoluteSums(rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) throws -> Bool {
+        let n = inputCount
+        columns.update(repeating: 0, count: n)
+        for axis in inputShape.indices {
+            let extent = inputShape[axis], inner = inputShape[(axis + 1)...].reduce(1, *)
+            for p in 0..<n {
+                let position = (p / inner) % extent
+                rows[axis * n + p] = position < extent - 1 ? 2 : 0
+                columns[p] += (position < extent - 1 ? 1 : 0) + (position > 0 ? 1 : 0)
+            }
+        }
+        return true
+    }
     // ||D||^2 <= 4 d: each axis's difference operator has norm at most 2.
     override public var analyticNormBound: Double? { (4 * Double(inputShape.count)).squareRoot() }
 
@@ -138,6 +154,10 @@ public final class DivergenceOperator: LinearOperator {
     }
 
     override public var name: String { "divergence" }
+
+    override public func absoluteSums(rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) throws -> Bool {
+        try gradient.absoluteSums(rows: columns, columns: rows)
+    }
     override public var analyticNormBound: Double? { (4 * Double(outputShape.count)).squareRoot() }
 
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {

@@ -34,6 +34,28 @@ public final class DenseMatrixOperator: LinearOperator {
 
     override public var name: String { "matrix" }
 
+    override public func absoluteSums(rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) throws -> Bool {
+        let c = inputType.components, r = self.rows, n = self.columns
+        func run<T: BinaryFloatingPoint>(_ m: UnsafePointer<T>) {
+            rows.update(repeating: 0, count: r)
+            columns.update(repeating: 0, count: n)
+            for i in 0..<r {
+                for j in 0..<n {
+                    let e = (i * n + j) * c
+                    let modulus = c == 2 ? (Double(m[e]) * Double(m[e]) + Double(m[e + 1]) * Double(m[e + 1])).squareRoot()
+                                         : Double(m[e]).magnitude
+                    rows[i] += modulus
+                    columns[j] += modulus
+                }
+            }
+        }
+        switch precision {
+        case .single: run(UnsafeRawPointer(storage.pointer).assumingMemoryBound(to: Float.self))
+        case .double: run(UnsafeRawPointer(storage.pointer).assumingMemoryBound(to: Double.self))
+        }
+        return true
+    }
+
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
         gemv(CblasNoTrans, x, y)
     }

@@ -48,6 +48,27 @@ public final class SparseCSROperator: LinearOperator {
 
     override public var name: String { "sparse matrix" }
 
+    override public func absoluteSums(rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) throws -> Bool {
+        let c = inputType.components, ptr = indptr.pointer, idx = indices.pointer
+        func run<T: BinaryFloatingPoint>(_ v: UnsafePointer<T>) {
+            rows.update(repeating: 0, count: self.rows)
+            columns.update(repeating: 0, count: self.columns)
+            for r in 0..<self.rows {
+                for e in ptr[r]..<ptr[r + 1] {
+                    let modulus = c == 2 ? (Double(v[2 * e]) * Double(v[2 * e]) + Double(v[2 * e + 1]) * Double(v[2 * e + 1])).squareRoot()
+                                         : Double(v[e]).magnitude
+                    rows[r] += modulus
+                    columns[idx[e]] += modulus
+                }
+            }
+        }
+        switch precision {
+        case .single: run(UnsafeRawPointer(values.pointer).assumingMemoryBound(to: Float.self))
+        case .double: run(UnsafeRawPointer(values.pointer).assumingMemoryBound(to: Double.self))
+        }
+        return true
+    }
+
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
         switch precision {
         case .single: multiply(Float.self, x, y)

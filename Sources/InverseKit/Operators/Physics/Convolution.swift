@@ -13,6 +13,8 @@ public final class ConvolutionOperator: LinearOperator {
 
     public let boundary: Boundary
     public let kernelShape: [Int]
+    /// sum |k|, at least every row and column sum of |A| (rounding to the precision allowed for).
+    package let kernelAbsoluteSum: Double
     private let plan: FFTPlan
     /// Kernel spectrum on the padded grid, interleaved complex in the operator's precision, with
     /// the 1 / N of the inverse transform folded in.
@@ -57,6 +59,7 @@ public final class ConvolutionOperator: LinearOperator {
         }
         self.boundary = boundary
         self.kernelShape = kernelShape
+        kernelAbsoluteSum = kernel.reduce(0) { $0 + $1.magnitude } * (1 + 4 * precision.unitRoundoff)
         self.cropStart = start
         origin = [Int](repeating: 0, count: shape.count)
         plan = try FFTPlan(shape: grid, kind: .real, precision: precision)
@@ -76,6 +79,12 @@ public final class ConvolutionOperator: LinearOperator {
     }
 
     override public var name: String { "convolution" }
+
+    override public func absoluteSums(rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) throws -> Bool {
+        rows.update(repeating: kernelAbsoluteSum, count: outputCount)
+        columns.update(repeating: kernelAbsoluteSum, count: inputCount)
+        return true
+    }
 
     private var gridCount: Int { plan.count }
 

@@ -73,6 +73,16 @@ public final class FourierOperator: LinearOperator {
     // A masked orthonormal transform has norm at most 1; SENSE is estimated.
     override public var analyticNormBound: Double? { coilCount > 1 || coils != nil ? nil : 1 }
 
+    /// Single coil: every entry of the orthonormal DFT has modulus 1 / sqrt(N), so no row or column
+    /// sum exceeds sqrt(N) (a bound too loose to precondition with, but a true one). SENSE: unknown.
+    override public func absoluteSums(rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) throws -> Bool {
+        guard coilCount <= 1, coils == nil else { return false }
+        let bound = Double(inputCount).squareRoot() * (1 + 4 * precision.unitRoundoff)
+        rows.update(repeating: bound, count: outputCount)
+        columns.update(repeating: bound, count: inputCount)
+        return true
+    }
+
     /// One complex image's bytes, rounded up to whole cache lines.
     private static func imageBytes(_ count: Int, _ type: ScalarType) -> Int { (count * type.size + 63) / 64 * 64 }
 

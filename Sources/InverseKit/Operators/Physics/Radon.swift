@@ -100,6 +100,12 @@ public final class RadonOperator: LinearOperator {
 
     override public var name: String { "Radon" }
 
+    /// The interpolation weights are >= 0: the sums are the ray lengths A 1 and the sensitivity A^T 1.
+    override public func absoluteSums(rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) throws -> Bool {
+        try nonnegativeSums(rows: rows, columns: columns)
+        return true
+    }
+
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
         switch precision {
         case .double: try project(Double.self, x, y)

@@ -61,6 +61,13 @@ public final class SuperResolutionOperator: LinearOperator {
 
     override public var name: String { "blur and decimation" }
 
+    /// Keeping some rows of the blur: every row and column sum is at most sum |k|.
+    override public func absoluteSums(rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) throws -> Bool {
+        rows.update(repeating: blur.kernelAbsoluteSum, count: outputCount)
+        columns.update(repeating: blur.kernelAbsoluteSum, count: inputCount)
+        return true
+    }
+
     private func computeKernelSpectrum(_ kernel: UnsafeBufferPointer<Double>, _ kernelShape: [Int]) throws {
         let n = plan.count
         let placed = try AlignedBuffer<Double>(repeating: 0, count: 2 * n)
