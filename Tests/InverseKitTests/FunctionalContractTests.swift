@@ -30,6 +30,41 @@ final class FunctionalContractTests: XCTestCase {
         }
     }
 
+    /// The conjugate prox with one step per element (for preconditioned primal-dual steps) is, at
+    /// each element, the scalar conjugate prox with that element's step: the functionals that offer
+    /// it are separable. Every case of the shared list that has it, in both precisions.
+    func testPerElementConjugateProxMatchesTheScalarOne() throws {
+        var seen = 0
+        for item in try FunctionalCase.load() {
+            let f = try item.make()
+            guard f.hasDiagonalConjugateProx else { continue }
+            seen += 1
+            let n = f.realCount, components = f.type.components
+            let v = (0..<n).map { 1.7 * sin(0.8 * Double($0) + 0.3) }
+            let steps = (0..<n).map { 0.2 + 0.3 * Double(($0 / components) % 4) }
+            func run<T: BinaryFloatingPoint>(_: T.Type) throws {
+                let vt = v.map { T($0) }, st = steps.map { T($0) }
+                var diagonal = [T](repeating: 0, count: n)
+                try vt.withUnsafeBytes { vb in try st.withUnsafeBytes { sb in try diagonal.withUnsafeMutableBytes { db in
+                    try f.proxConjugate(vb.baseAddress!, steps: sb.baseAddress!, stepScale: 1.5, into: db.baseAddress!)
+                } } }
+                for step in Set(steps) {
+                    var scalar = [T](repeating: 0, count: n)
+                    try vt.withUnsafeBytes { vb in try scalar.withUnsafeMutableBytes { db in
+                        try f.proxConjugate(vb.baseAddress!, step: 1.5 * step, into: db.baseAddress!)
+                    } }
+                    let tol = item.isSingle ? 1e-5 : 1e-13
+                    for k in 0..<n where steps[k] == step {
+                        XCTAssertEqual(Double(diagonal[k]), Double(scalar[k]), accuracy: tol * (1 + abs(Double(scalar[k]))),
+                                       "\(item) element \(k)")
+                    }
+                }
+            }
+            if item.isSingle { try run(Float.self) } else { try run(Double.self) }
+        }
+        XCTAssertGreaterThanOrEqual(seen, 10)
+    }
+
     /// The checks are not vacuous: a functional whose prox is wrong by a little fails them.
     func testChecksCatchAWrongProx() throws {
         let f = try ScaledFunctional(L1Norm(shape: [6, 5], type: .float64), scale: 1)

@@ -55,6 +55,37 @@ final class LinearOperatorTests: XCTestCase {
         if op.hasNormalSolve {
             XCTAssertLessThanOrEqual(try op.normalSolveMismatch(rho: 0.3), 10 * tol, "\(c)")
         }
+        try checkAbsoluteSums(op, c)
+    }
+
+    /// The row and column sums of |A| that preconditioning uses bound those of the dense matrix
+    /// (from A applied to each unit vector; small cases only).
+    private func checkAbsoluteSums(_ op: LinearOperator, _ c: OperatorCase) throws {
+        guard op.inputCount <= 800, let sums = try op.absoluteSumBuffers() else { return }
+        let complexIn = op.inputType.isComplex, complexOut = op.outputType.isComplex
+        var rows = [Double](repeating: 0, count: op.outputCount), columns = [Double](repeating: 0, count: op.inputCount)
+        for j in 0..<op.inputCount {
+            func column<T: BinaryFloatingPoint>(_: T.Type) throws -> [Double] {
+                var e = [T](repeating: 0, count: op.inputCount * (complexIn ? 2 : 1))
+                e[complexIn ? 2 * j : j] = 1
+                return try op.apply(e).map(Double.init)
+            }
+            let a = op.precision == .single ? try column(Float.self) : try column(Double.self)
+            for i in 0..<op.outputCount {
+                let modulus = complexOut ? (a[2 * i] * a[2 * i] + a[2 * i + 1] * a[2 * i + 1]).squareRoot() : abs(a[i])
+                rows[i] += modulus
+                columns[j] += modulus
+            }
+        }
+        let slack = op.precision == .single ? 1e-5 : 1e-12
+        for i in 0..<op.outputCount where !(sums.rows.pointer[i] >= rows[i] * (1 - slack) - slack) {
+            XCTFail("\(c): row \(i) sum \(rows[i]) above the bound \(sums.rows.pointer[i])")
+            return
+        }
+        for j in 0..<op.inputCount where !(sums.columns.pointer[j] >= columns[j] * (1 - slack) - slack) {
+            XCTFail("\(c): column \(j) sum \(columns[j]) above the bound \(sums.columns.pointer[j])")
+            return
+        }
     }
 
     func testAdjointTestDetectsAWrongAdjoint() throws {

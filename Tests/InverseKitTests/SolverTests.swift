@@ -298,8 +298,41 @@ final class SolverTests: XCTestCase {
                 XCTAssertLessThanOrEqual(info.primal - best.dual, info.gap * (1 + 1e-9), "\(kind)")
                 XCTAssertLessThanOrEqual(best.dual, info.primal, "\(kind)")
                 XCTAssertLessThanOrEqual(info.dual, best.primal * (1 + 1e-12), "\(kind)")
+                // Diagonal preconditioning reaches the same optimum, certified, in fewer iterations here.
+                var diagonal = PrimalDual.Steps()
+                diagonal.preconditioned = true
+                options.tolerance = 1e-9
+                var xp = [Double](repeating: 0, count: n)
+                let preconditioned = try xp.withUnsafeMutableBytes {
+                    try PrimalDual.solve(reference, x: $0.baseAddress!, steps: diagonal, options: options)
+                }
+                XCTAssertEqual(preconditioned.stopReason, .converged, "\(kind)")
+                XCTAssertLessThan(preconditioned.iterations, info.iterations, "\(kind)")
+                XCTAssertLessThanOrEqual(preconditioned.primal - best.dual, preconditioned.gap * (1 + 1e-9), "\(kind)")
+                XCTAssertLessThanOrEqual(best.primal - preconditioned.dual, best.gap * (1 + 1e-9) + preconditioned.gap, "\(kind)")
+                // It chooses the steps itself.
+                diagonal.primal = 0.1
+                XCTAssertThrowsError(try xp.withUnsafeMutableBytes {
+                    try PrimalDual.solve(reference, x: $0.baseAddress!, steps: diagonal, options: options)
+                }) { XCTAssertTrue("\($0)".contains("diagonal preconditioning chooses")) }
             }
         }
+    }
+
+    /// An operator without known row and column sums (a user callback) is refused by name.
+    func testPreconditioningNeedsTheOperatorsSums() throws {
+        let user = try CallbackOperator(inputShape: [4], outputShape: [4], inputType: .float64, outputType: .float64,
+                                        forward: { x, y in y.copyMemory(from: x, byteCount: 32) },
+                                        adjoint: { y, x in x.copyMemory(from: y, byteCount: 32) })
+        let data = try TranslatedFunctional(SquaredL2Norm(shape: [4], type: .float64), offset: [1, 2, 3, 4])
+        let objective = try CompositeObjective(terms: [ObjectiveTerm(data, user)], g: nil, shape: [4], type: .float64)
+        var steps = PrimalDual.Steps()
+        steps.preconditioned = true
+        var x = [Double](repeating: 0, count: 4)
+        XCTAssertThrowsError(try x.withUnsafeMutableBytes {
+            try PrimalDual.solve(objective, x: $0.baseAddress!, steps: steps)
+        }) { XCTAssertTrue("\($0)".contains("Invalid terms[0]"), "\($0)") }
+        XCTAssertEqual(x, [0, 0, 0, 0])
     }
 
     func testCallbackStopsTheRun() throws {

@@ -246,6 +246,8 @@ static ik_solver_options decode_solver_options(reader* r) {
     o.ista = u8(r) % 2;
     o.backtracking = u8(r) % 2;
     o.solution_radius = u8(r) % 4 ? 0 : scalar(r);
+    o.penalty = u8(r) % 4 ? 0 : scalar(r);
+    o.precondition = u8(r) % 3 == 0;
     return o;
 }
 

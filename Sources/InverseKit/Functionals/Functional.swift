@@ -127,6 +127,26 @@ open class Functional: CustomStringConvertible {
         return try exclusive { try computeDualScale(s, scale: 1) }
     }
 
+    /// Whether `proxConjugate(_:steps:stepScale:into:)` exists: prox_{Sigma f*} with one step per
+    /// element, for the separable functionals (what per-element primal-dual steps need).
+    package var hasDiagonalConjugateProx: Bool { false }
+
+    /// s = prox_{Sigma f*}(v) with Sigma = stepScale * diag(steps): `steps` holds one step > 0 per
+    /// real of the argument (complex parts repeated) in the working precision.
+    package final func proxConjugate(_ v: UnsafeRawPointer, steps: UnsafeRawPointer, stepScale: Double,
+                                     into s: UnsafeMutableRawPointer) throws {
+        guard hasDiagonalConjugateProx else {
+            throw InverseKitError(.invalidArgument, "\(name) has no conjugate prox with per-element steps")
+        }
+        try exclusive { try computeProxConjugate(v, steps: steps, stepScale: stepScale, into: s) }
+    }
+
+    /// Implements the per-element conjugate prox (only where `hasDiagonalConjugateProx`).
+    package func computeProxConjugate(_ v: UnsafeRawPointer, steps: UnsafeRawPointer, stepScale: Double,
+                                      into s: UnsafeMutableRawPointer) throws {
+        throw InverseKitError(.internalError, "\(name) does not implement its per-element conjugate prox")
+    }
+
     /// For composites: f(x), f*(c s) and the dual scale at c s through the same checks as the
     /// public entry points.
     package final func evaluateChecked(_ x: UnsafeRawPointer) throws -> Double { try value(x) }

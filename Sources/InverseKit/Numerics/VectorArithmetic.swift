@@ -17,17 +17,17 @@ package enum Reals {
         while i < n { z[i] = a * x[i] + b * y[i]; i += 1 }
     }
 
-    /// z = x - t * y elementwise (z may be x or y).
+    /// z = x + s t * y elementwise, s = +1 or -1 (z may be x or y).
     @inline(__always)
-    static func subtractProduct<T: LaneScalar>(_ x: UnsafePointer<T>, _ t: UnsafePointer<T>, _ y: UnsafePointer<T>,
-                                               into z: UnsafeMutablePointer<T>, _ n: Int) {
-        let w = T.Lanes.width
+    static func addProduct<T: LaneScalar>(_ x: UnsafePointer<T>, _ sign: T, _ t: UnsafePointer<T>, _ y: UnsafePointer<T>,
+                                          into z: UnsafeMutablePointer<T>, _ n: Int) {
+        let w = T.Lanes.width, vs = T.Lanes(repeating: sign)
         var i = 0
         while i + w <= n {
-            (T.Lanes.load(x + i) - T.Lanes.load(t + i) * T.Lanes.load(y + i)).store(to: z + i)
+            T.Lanes.fma(vs * T.Lanes.load(t + i), T.Lanes.load(y + i), T.Lanes.load(x + i)).store(to: z + i)
             i += w
         }
-        while i < n { z[i] = x[i] - t[i] * y[i]; i += 1 }
+        while i < n { z[i] = x[i] + sign * t[i] * y[i]; i += 1 }
     }
 
     /// y = a x (y may be x).
@@ -152,23 +152,24 @@ package enum Reals {
         }
     }
 
-    /// z = x - t * y elementwise, t a per-real vector of steps (a diagonal preconditioner).
-    package static func subtractProduct(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer, _ t: UnsafeRawPointer,
-                                        _ y: UnsafeRawPointer, into z: UnsafeMutableRawPointer, _ n: Int) {
+    /// z = x + sign t * y elementwise (sign +1 or -1), t a per-real vector of steps (a diagonal
+    /// preconditioner).
+    package static func addProduct(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer, sign: Double,
+                                   _ t: UnsafeRawPointer, _ y: UnsafeRawPointer, into z: UnsafeMutableRawPointer, _ n: Int) {
         switch precision {
         case .single:
             let p = x.assumingMemoryBound(to: Float.self), s = t.assumingMemoryBound(to: Float.self)
-            let q = y.assumingMemoryBound(to: Float.self), out = z.assumingMemoryBound(to: Float.self)
+            let q = y.assumingMemoryBound(to: Float.self), out = z.assumingMemoryBound(to: Float.self), f = Float(sign)
             ParallelLoops.ranges(n, work: 4 * n) { r in
                 let o = r.lowerBound
-                subtractProduct(p + o, s + o, q + o, into: out + o, r.count)
+                addProduct(p + o, f, s + o, q + o, into: out + o, r.count)
             }
         case .double:
             let p = x.assumingMemoryBound(to: Double.self), s = t.assumingMemoryBound(to: Double.self)
             let q = y.assumingMemoryBound(to: Double.self), out = z.assumingMemoryBound(to: Double.self)
             ParallelLoops.ranges(n, work: 4 * n) { r in
                 let o = r.lowerBound
-                subtractProduct(p + o, s + o, q + o, into: out + o, r.count)
+                addProduct(p + o, sign, s + o, q + o, into: out + o, r.count)
             }
         }
     }

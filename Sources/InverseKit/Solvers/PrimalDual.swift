@@ -63,6 +63,7 @@ public enum PrimalDual {
         }
         var tau: Double, sigma: Double
         var sigmas: [Double], primalSteps: AlignedBuffer<UInt8>? = nil
+        var dualSteps = [AlignedBuffer<UInt8>?](repeating: nil, count: terms.count)
         if steps.preconditioned {
             guard steps.primal == nil, steps.dual == nil, !steps.accelerate else {
                 throw InverseKitError(.invalidArgument,
@@ -71,6 +72,7 @@ public enum PrimalDual {
             let diagonal = try diagonalSteps(objective)
             sigmas = diagonal.sigmas
             primalSteps = diagonal.tau
+            dualSteps = diagonal.dualSteps
             tau = diagonal.scalarTau
             sigma = sigmas.max() ?? 0
         } else {
@@ -119,8 +121,15 @@ public enum PrimalDual {
                     try k.apply(xbar, into: image[i])
                     kx = UnsafeRawPointer(image[i])
                 }
-                Reals.combine(precision, 1, y[i], sigmas[i], kx, into: image[i], terms[i].functional.realCount)
-                try terms[i].functional.proxConjugate(image[i], step: sigmas[i], into: y[i])
+                let f = terms[i].functional
+                if let steps = dualSteps[i] {
+                    let t = UnsafeRawPointer(steps.pointer)
+                    Reals.addProduct(precision, y[i], sign: 1, t, kx, into: image[i], f.realCount)
+                    try f.proxConjugate(image[i], steps: t, stepScale: 1, into: y[i])
+                } else {
+                    Reals.combine(precision, 1, y[i], sigmas[i], kx, into: image[i], f.realCount)
+                    try f.proxConjugate(image[i], step: sigmas[i], into: y[i])
+                }
             }
             // Primal step: sum = sum_i K_i^H y_i, identity terms added without a copy.
             swap(&current, &previous)
@@ -137,7 +146,7 @@ public enum PrimalDual {
             }
             if let primalSteps {
                 // x - T sum, then G's prox under the metric T (a box's is its clip, whatever T).
-                Reals.subtractProduct(precision, previous, UnsafeRawPointer(primalSteps.pointer), sum, into: current, n)
+                Reals.addProduct(precision, previous, sign: -1, UnsafeRawPointer(primalSteps.pointer), sum, into: current, n)
                 if let g = objective.g { try g.prox(current, step: tau, into: current) }
             } else {
                 Reals.combine(precision, 1, previous, -tau, sum, into: current, n)
@@ -178,15 +187,16 @@ public enum PrimalDual {
     /// sigma per term. `scalarTau` is the largest tau_j (for the report); when G needs a scalar
     /// step, tau is nil and `scalarTau` the smallest tau_j, used for every pixel.
     static func diagonalSteps(_ objective: CompositeObjective) throws
-        -> (tau: AlignedBuffer<UInt8>?, scalarTau: Double, sigmas: [Double]) {
+        -> (tau: AlignedBuffer<UInt8>?, scalarTau: Double, sigmas: [Double], dualSteps: [AlignedBuffer<UInt8>?]) {
         let count = objective.count
         let columns = try AlignedBuffer<Double>(repeating: 0, count: count)
-        var sigmas: [Double] = []
+        var sigmas: [Double] = [], dualSteps: [AlignedBuffer<UInt8>?] = []
         for (i, term) in objective.terms.enumerated() {
             guard let k = term.linearOperator else {
                 // The identity: every row and column sum is 1.
                 for j in 0..<count { columns.pointer[j] += 1 }
                 sigmas.append(0.99)
+                dualSteps.append(nil)
                 continue
             }
             guard let sums = try k.absoluteSumBuffers() else {
@@ -196,6 +206,10 @@ public enum PrimalDual {
             for j in 0..<count { columns.pointer[j] += sums.columns.pointer[j] }
             let largestRow = UnsafeBufferPointer(start: sums.rows.pointer, count: k.outputCount).max() ?? 0
             sigmas.append(largestRow > 0 ? 0.99 / largestRow : 0.99)
+            // A separable term takes one sigma per element (a row that is zero: the term's own).
+            dualSteps.append(term.functional.hasDiagonalConjugateProx
+                ? try perReal(sums.rows.pointer, k.outputCount, term.functional.type, objective.precision,
+                              fallback: sigmas[i]) : nil)
         }
         // A pixel no operator reaches may take any step: the largest of the others'.
         let largestColumn = UnsafeBufferPointer(start: columns.pointer, count: count).max() ?? 0
@@ -208,21 +222,28 @@ public enum PrimalDual {
             throw InverseKitError(.invalidArgument, "Invalid terms: the operators' column sums are \(largestColumn); no preconditioner exists")
         }
         let separable = objective.g == nil || objective.g is BoxIndicator
-        guard separable else { return (nil, smallestTau, sigmas) }
-        let components = objective.type.components
-        let tau = try AlignedBuffer<UInt8>(count: objective.bytes)
+        guard separable else { return (nil, smallestTau, sigmas, dualSteps) }
+        let tau = try perReal(columns.pointer, count, objective.type, objective.precision, fallback: largestTau)
+        return (tau, largestTau, sigmas, dualSteps)
+    }
+
+    /// 0.99 / sums[k] per element, repeated over complex parts, in the working precision; `fallback`
+    /// where a sum is 0 (an element no operator entry touches takes any step).
+    private static func perReal(_ sums: UnsafePointer<Double>, _ count: Int, _ type: ScalarType,
+                                _ precision: ScalarType.Precision, fallback: Double) throws -> AlignedBuffer<UInt8> {
+        let components = type.components
+        let steps = try AlignedBuffer<UInt8>(count: count * type.size)
         func fill<T: BinaryFloatingPoint>(_ t: UnsafeMutablePointer<T>) {
             for j in 0..<count {
-                let c = columns.pointer[j]
-                let step = T(c > 0 ? 0.99 / c : largestTau)
+                let step = T(sums[j] > 0 ? 0.99 / sums[j] : fallback)
                 for r in 0..<components { t[j * components + r] = step }
             }
         }
-        switch objective.precision {
-        case .single: fill(UnsafeMutableRawPointer(tau.pointer).assumingMemoryBound(to: Float.self))
-        case .double: fill(UnsafeMutableRawPointer(tau.pointer).assumingMemoryBound(to: Double.self))
+        switch precision {
+        case .single: fill(UnsafeMutableRawPointer(steps.pointer).assumingMemoryBound(to: Float.self))
+        case .double: fill(UnsafeMutableRawPointer(steps.pointer).assumingMemoryBound(to: Double.self))
         }
-        return (tau, largestTau, sigmas)
+        return steps
     }
 
     /// tau, sigma with tau sigma ||K||^2 < 1.

@@ -64,4 +64,14 @@ public final class ScaledFunctional: Functional {
         try base.proxConjugate(s, step: sigma / scale, into: s)
         Reals.scale(precision, scale, s, realCount)
     }
+
+    override package var hasDiagonalConjugateProx: Bool { base.hasDiagonalConjugateProx }
+
+    /// lambda prox_{(Sigma / lambda) f*}(v / lambda), as for a scalar step.
+    override package func computeProxConjugate(_ v: UnsafeRawPointer, steps: UnsafeRawPointer, stepScale c: Double,
+                                               into s: UnsafeMutableRawPointer) throws {
+        Reals.scale(precision, 1 / scale, v, into: s, realCount)
+        try base.proxConjugate(s, steps: steps, stepScale: c / scale, into: s)
+        Reals.scale(precision, scale, s, realCount)
+    }
 }

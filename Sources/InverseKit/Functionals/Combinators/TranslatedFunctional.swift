@@ -75,4 +75,21 @@ public final class TranslatedFunctional: Functional {
         Reals.combine(precision, 1, v, -sigma, b, into: s, realCount)
         try base.proxConjugate(s, step: sigma, into: s)
     }
+
+    override package var hasDiagonalConjugateProx: Bool { base.hasDiagonalConjugateProx }
+
+    /// prox_{Sigma f*}(v - Sigma b).
+    override package func computeProxConjugate(_ v: UnsafeRawPointer, steps: UnsafeRawPointer, stepScale c: Double,
+                                               into s: UnsafeMutableRawPointer) throws {
+        func run<T: BinaryFloatingPoint>(_: T.Type) {
+            let p = v.assumingMemoryBound(to: T.self), t = steps.assumingMemoryBound(to: T.self)
+            let o = b.assumingMemoryBound(to: T.self), out = s.assumingMemoryBound(to: T.self)
+            for k in 0..<realCount { out[k] = T(Double(p[k]) - c * Double(t[k]) * Double(o[k])) }
+        }
+        switch precision {
+        case .single: run(Float.self)
+        case .double: run(Double.self)
+        }
+        try base.proxConjugate(s, steps: steps, stepScale: c, into: s)
+    }
 }

@@ -168,10 +168,26 @@ public final class KullbackLeibler: Functional {
         }
     }
 
+    override package var hasDiagonalConjugateProx: Bool { true }
+
+    override package func computeProxConjugate(_ v: UnsafeRawPointer, steps: UnsafeRawPointer, stepScale c: Double,
+                                               into s: UnsafeMutableRawPointer) throws {
+        switch precision {
+        case .single:
+            conjugateProxKernel(v.assumingMemoryBound(to: Float.self), s.assumingMemoryBound(to: Float.self), c,
+                                steps: steps.assumingMemoryBound(to: Float.self))
+        case .double:
+            conjugateProxKernel(v.assumingMemoryBound(to: Double.self), s.assumingMemoryBound(to: Double.self), c,
+                                steps: steps.assumingMemoryBound(to: Double.self))
+        }
+    }
+
+    /// With `steps`, element i's step is sigma * steps[i].
     private func conjugateProxKernel<T: BinaryFloatingPoint>(_ v: UnsafePointer<T>, _ s: UnsafeMutablePointer<T>,
-                                                       _ sigma: Double) {
+                                                       _ scalar: Double, steps: UnsafePointer<T>? = nil) {
         let y = counts.pointer, b = background.pointer
         for i in 0..<count {
+            let sigma = steps.map { scalar * Double($0[i]) } ?? scalar
             // r = 1 - s > 0 solves r^2 + t r - sigma y = 0, t = v + sigma b - 1.
             let t = Double(v[i]) + sigma * b[i] - 1, q = sigma * y[i], root = (t * t + 4 * q).squareRoot()
             let r = t > 0 ? 2 * q / (t + root) : 0.5 * (root - t)

@@ -100,6 +100,24 @@ public final class BoxIndicator: Functional {
         }
     }
 
+    override package var hasDiagonalConjugateProx: Bool { true }
+
+    override package func computeProxConjugate(_ v: UnsafeRawPointer, steps: UnsafeRawPointer, stepScale c: Double,
+                                               into s: UnsafeMutableRawPointer) throws {
+        func run<T: BinaryFloatingPoint>(_: T.Type) {
+            let p = v.assumingMemoryBound(to: T.self), t = steps.assumingMemoryBound(to: T.self)
+            let out = s.assumingMemoryBound(to: T.self)
+            for k in 0..<realCount {
+                let x = Double(p[k]), sigma = c * Double(t[k]), lo = sigma * lower, hi = sigma * upper
+                out[k] = x > hi ? T(x - hi) : (x < lo ? T(x - lo) : 0)
+            }
+        }
+        switch precision {
+        case .single: run(Float.self)
+        case .double: run(Double.self)
+        }
+    }
+
     // v - sigma clip(v / sigma, l, u) = v - clip(v, sigma l, sigma u): the part of v outside the
     // scaled box, computed without dividing.
     private static func conjugateProx<T: BinaryFloatingPoint>(_: T.Type, _ vRaw: UnsafeRawPointer,

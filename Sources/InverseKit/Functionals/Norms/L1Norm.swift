@@ -59,6 +59,15 @@ public final class L1Norm: Functional {
         }
     }
 
+    /// The conjugate prox projects each element onto its disc |s_i| <= w_i whatever the step, so
+    /// per-element steps (one per element, repeated over complex parts) change nothing.
+    override package var hasDiagonalConjugateProx: Bool { true }
+
+    override package func computeProxConjugate(_ v: UnsafeRawPointer, steps: UnsafeRawPointer, stepScale c: Double,
+                                               into s: UnsafeMutableRawPointer) throws {
+        try computeProxConjugate(v, step: 1, into: s)
+    }
+
     override public func computeDualScale(_ s: UnsafeRawPointer, scale c: Double) throws -> Double {
         let ratio: Double
         switch precision {

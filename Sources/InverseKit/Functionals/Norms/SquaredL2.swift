@@ -39,4 +39,20 @@ public final class SquaredL2Norm: Functional {
                                               into s: UnsafeMutableRawPointer) throws {
         try computeProx(v, step: sigma, into: s)
     }
+
+    override package var hasDiagonalConjugateProx: Bool { true }
+
+    /// v / (1 + c sigma_k) per real.
+    override package func computeProxConjugate(_ v: UnsafeRawPointer, steps: UnsafeRawPointer, stepScale c: Double,
+                                               into s: UnsafeMutableRawPointer) throws {
+        func run<T: BinaryFloatingPoint>(_: T.Type) {
+            let p = v.assumingMemoryBound(to: T.self), t = steps.assumingMemoryBound(to: T.self)
+            let out = s.assumingMemoryBound(to: T.self)
+            for k in 0..<realCount { out[k] = T(Double(p[k]) / (1 + c * Double(t[k]))) }
+        }
+        switch precision {
+        case .single: run(Float.self)
+        case .double: run(Double.self)
+        }
+    }
 }
