@@ -14,10 +14,10 @@ the blur a PyLops operator on numpy's FFT (periodic), at the fewest iterations w
 (tau = 3, sigma = 0.99 / (tau ||K||^2)), same start. P* is the lowest objective of a long
 certified InverseKit run (relative gap <= 1e-6, 1% of the target).
 
-Few-view CT: Shepp-Logan 256^2, 60 angles, noise-free sinogram, lambda = 0.01, x >= 0 with the
-provable upper bound x_j <= (sum y + sqrt(m) ||y||) / (A^T 1)_j folded into a box (which holds
-x* and makes the certificate finite): time, iterations and the certified relative gap reached
-within 3,000 iterations (the certificate of noise-free few-view data converges slowly), and PSNR.
+Few-view CT: Shepp-Logan 256^2, 60 angles, noise-free sinogram, lambda = 0.01, x >= 0 (the
+certificate moves the data term's dual point, no box needed): time, iterations and the certified
+relative gap of diagonally preconditioned Chambolle-Pock to 1e-4 (at most 20,000 iterations), and
+PSNR; then the scalar steps (tau = 0.3) over as many iterations, for comparison.
 """
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from inversekit import functional as fn, linop
 
 LAMBDA = 0.002
 TARGET = 1e-4
+CT_ITERATIONS = 20000
 
 
 def gaussian_kernel(sigma=2.0, size=13):
@@ -158,15 +159,27 @@ def reconstruction_benchmarks(record, ratios):
     angles = np.linspace(0, np.pi, 60, endpoint=False)
     radon = linop.radon(phantom.shape, angles)
     sinogram = radon @ phantom
-    sens = radon.adjoint(np.ones(radon.output_shape))
-    upper = float(((sinogram.sum() + math.sqrt(sinogram.size) * np.linalg.norm(sinogram)) / sens[sens > 0]).max())
     grad = linop.gradient(phantom.shape)
     ct_terms = [(fn.squared_l2(radon.output_shape).shifted(sinogram), radon),
                 (0.01 * fn.group_l21(grad.output_shape, 0), grad)]
+    nonnegative = fn.nonnegative(phantom.shape)
+    # Diagonal preconditioning, certified under x >= 0 alone (the data term's dual point is moved
+    # until A^T w + D^T q has the right sign).
     start = time.perf_counter()
-    x_ct, ct = ik.solvers.solve(ct_terms, g=fn.box(phantom.shape, 0.0, upper), tol=TARGET, max_iter=3000,
-                                tau=0.3, check_interval=50)
+    x_ct, ct = ik.solvers.solve(ct_terms, g=nonnegative, tol=TARGET, max_iter=CT_ITERATIONS, precondition=True,
+                                check_interval=100)
     t_ct = time.perf_counter() - start
     psnr = 10 * math.log10(1 / float(np.mean((x_ct - phantom) ** 2)))
-    record("ct-tv-256-60", f"inversekit pdhg ({ct.stop_reason})", "float64", 0, t_ct, rel_gap=ct.relative_gap,
-           iterations=ct.iterations, psnr=psnr)
+    print(f"  preconditioned: {ct.stop_reason} at a certified relative gap {ct.relative_gap:.2e} after "
+          f"{ct.iterations} iterations, {t_ct:.1f} s, PSNR {psnr:.1f} dB")
+    record("ct-tv-256-60", f"inversekit pdhg preconditioned ({ct.stop_reason})", "float64", 0, t_ct,
+           rel_gap=ct.relative_gap, iterations=ct.iterations, psnr=psnr)
+    # The scalar steps for comparison, over the same number of iterations.
+    start = time.perf_counter()
+    x_scalar, scalar = ik.solvers.solve(ct_terms, g=nonnegative, tol=TARGET, max_iter=ct.iterations, tau=0.3,
+                                        check_interval=100)
+    t_scalar = time.perf_counter() - start
+    print(f"  scalar steps (tau 0.3): {scalar.stop_reason} at {scalar.relative_gap:.2e} after {scalar.iterations} "
+          f"iterations, {t_scalar:.1f} s")
+    record("ct-tv-256-60", f"inversekit pdhg tau 0.3 ({scalar.stop_reason})", "float64", 0, t_scalar,
+           rel_gap=scalar.relative_gap, iterations=scalar.iterations)

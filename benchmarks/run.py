@@ -33,7 +33,10 @@ commit's libinversekit.so), measured in the same run, with before / after ratios
 Reconstruction (benchmarks/reconstruction.py): TV deblurring of the 512^2 camera image against
 PyProximal's PrimalDual, and few-view CT (256^2, 60 angles, TV, x >= 0), to a relative gap of 1e-4.
 
-    python3 benchmarks/run.py [--quick] [--json PATH] [--only tv|operators|apply|reconstruction]
+Solver overhead (benchmarks/solver_overhead.py): Chambolle-Pock's own work per iteration (the
+iteration less its operator and prox calls) against a plain C loop doing the same vector passes.
+
+    python3 benchmarks/run.py [--quick] [--json PATH] [--only tv|operators|apply|reconstruction|overhead]
                               [--baseline LIBRARY]
 
 --quick runs 512^2 only. Ratios > 1 mean InverseKit is faster (peer time / our time), except
@@ -120,7 +123,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="512^2 only")
     parser.add_argument("--json", type=Path, help="write the measurements here")
-    parser.add_argument("--only", choices=["tv", "operators", "apply", "reconstruction"], help="run one group")
+    parser.add_argument("--only", choices=["tv", "operators", "apply", "reconstruction", "overhead"],
+                        help="run one group")
     parser.add_argument("--baseline", type=Path, help="time per apply also for this libinversekit.so")
     args = parser.parse_args()
 
@@ -143,6 +147,9 @@ def main() -> None:
     if args.only in (None, "reconstruction"):
         from reconstruction import reconstruction_benchmarks
         reconstruction_benchmarks(record, ratios)
+    if args.only in (None, "overhead"):
+        from solver_overhead import solver_overhead_benchmarks
+        solver_overhead_benchmarks(record, ratios)
     report(ratios, records, args.json)
 
 

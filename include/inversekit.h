@@ -758,9 +758,12 @@ IK_API void ik_functional_destroy(ik_functional* f);
  * Certificate. At every check the solver evaluates P at its iterate and a lower bound D <= min P
  * from a dual point (the dual iterate, or the terms' gradients): D(y) = -sum_i F_i*(y_i) -
  * G*(-sum_i K_i^H y_i), with y made feasible first by the functionals' dual scales (an l1 or TV
- * ball, the Kullback-Leibler domain, the Lasso scaling). Where G* stays infinite (no G, or G the
- * constraint x >= 0), options.solution_radius R, if the caller knows ||x*||_2 <= R for a minimiser,
- * bounds G's part over that ball instead. CG uses ||grad P||^2 / (2 mu) with mu the strong
+ * ball, the Kullback-Leibler domain, the Lasso scaling). Under a G that is a box bounded below
+ * (x >= 0), a least-squares or Kullback-Leibler term whose operator has K^H 1 > 0 (every pixel
+ * seen, as in CT or deblurring) has its dual point moved until -sum K_i^H y_i <= 0, which makes
+ * G* finite with no further help. Where G* stays infinite otherwise (no G),
+ * options.solution_radius R, if the caller knows ||x*||_2 <= R for a minimiser, bounds G's part
+ * over that ball instead. CG uses ||grad P||^2 / (2 mu) with mu the strong
  * convexity of the terms applied to x directly (CGLS and LSQR too, with the true gradient). info->gap = P(x) - (best D) then bounds
  * P(x) - min P (in float32 too: a rounding allowance is added); info->relative_gap = gap / D. The
  * run stops when relative_gap <= tolerance, or, while no certificate exists (gap infinite), when
@@ -844,6 +847,9 @@ typedef struct ik_solver_info {
     double seconds;
     double primal_step;   /* the last tau or step used */
     double dual_step;     /* the last sigma used (primal-dual) */
+    double check_seconds; /* of `seconds`, those spent in checks (objective, certificate, callback) */
+    double call_seconds;  /* primal-dual: those spent in operator applications and prox calls; the
+                             rest is the solver's own vector work */
 } ik_solver_info;
 
 /* Fills *info with zeros and sets struct_size. NULL is ignored. */

@@ -173,6 +173,8 @@ public func ikSolve(_ functionals: UnsafePointer<OpaquePointer?>?, _ operators: 
             info.pointee.seconds = result.seconds
             info.pointee.primal_step = result.primalStep
             info.pointee.dual_step = result.dualStep
+            info.pointee.check_seconds = result.checkSeconds
+            info.pointee.call_seconds = result.callSeconds
         }
     }
 }

@@ -24,10 +24,12 @@ public struct ObjectiveTerm {
 ///  - where G is a box bounded below (x >= 0 above all, whose G* is infinite wherever some s_j > 0)
 ///    and a term's conjugate stays finite along the constant vector 1 (`Functional.dualRay`: a
 ///    least-squares or Kullback-Leibler data term) through an operator with K^H 1 > 0 everywhere
-///    (every pixel seen, as in CT), that term's dual point is moved along 1 until s <= 0:
-///    y + t 1 with t = max_j s_j / (K^H 1)_j for a quadratic term, or c y + (1 - c) a 1 with every
-///    other point scaled by c, c = min_j a (K^H 1)_j / (s_j + a (K^H 1)_j), for one whose
-///    conjugate's domain is bounded by a (the Poisson term). Both vanish at the optimum (t -> 0,
+///    (every pixel seen, as in CT), that term's dual point is moved until s <= 0: for a quadratic
+///    term y + t v along v = 1 (t = max_j s_j / (K^H 1)_j) and along v = K s_+ (t = max over
+///    s_j > 0 of s_j / (K^H K s_+)_j, a move whose cost scales with s_+ rather than with all of the
+///    data), the better of the two; for one whose conjugate's domain is bounded by a (the Poisson
+///    term) c y + (1 - c) a 1 with every other point scaled by c,
+///    c = min_j a (K^H 1)_j / (s_j + a (K^H 1)_j). The moves vanish at the optimum (t -> 0,
 ///    c -> 1), so the certificate needs no radius and no box.
 /// Values are evaluated with double accumulation; in float32 the gap is raised by a rounding
 /// allowance of a few units of float32 precision in the terms' magnitudes, so that it stays a bound.

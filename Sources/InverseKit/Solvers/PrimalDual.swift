@@ -10,8 +10,9 @@
 /// theta = 1 / sqrt(1 + 2 mu tau), tau <- theta tau, sigma <- sigma / theta each iteration.
 ///
 /// Diagonal preconditioning (Pock and Chambolle 2011, alpha = 1) replaces the two scalars by
-/// tau_j = 0.99 / sum_i |K_ij| per pixel and, per term, sigma_i = 0.99 / max_k sum_j |(K_i)_kj| (the
-/// term's largest row sum: one scalar per term, so that every conjugate prox keeps a scalar step),
+/// tau_j = 0.99 / sum_i |K_ij| per pixel and sigma_k = 0.99 / sum_j |K_kj| per element of each
+/// separable term (one with a per-element conjugate prox); a term that is not separable (TV's
+/// group norm) takes its smallest, 0.99 / max_k sum_j |(K_i)_kj|, as one scalar. The sums come
 /// from the operators' `absoluteSums`. That satisfies ||Sigma^(1/2) K T^(1/2)|| <= 0.99 with no norm
 /// estimate, and lets each term's dual step follow its own operator's scale instead of the
 /// stacked norm (TV's sigma no longer shrinks with a projector's norm). A per-pixel tau needs a G
@@ -113,32 +114,42 @@ public enum PrimalDual {
         var reason = StopReason.maxIterations
         var done = 0
 
+        var calls = 0.0 // seconds in operator and prox calls
         for k in 1...options.maxIterations {
             // Dual steps (an identity term reads xbar itself instead of a copy).
             for i in terms.indices {
                 var kx = UnsafeRawPointer(xbar)
                 if let k = terms[i].linearOperator {
+                    let t = monotonicSeconds()
                     try k.apply(xbar, into: image[i])
+                    calls += monotonicSeconds() - t
                     kx = UnsafeRawPointer(image[i])
                 }
                 let f = terms[i].functional
                 if let steps = dualSteps[i] {
-                    let t = UnsafeRawPointer(steps.pointer)
-                    Reals.addProduct(precision, y[i], sign: 1, t, kx, into: image[i], f.realCount)
-                    try f.proxConjugate(image[i], steps: t, stepScale: 1, into: y[i])
+                    let s = UnsafeRawPointer(steps.pointer)
+                    Reals.addProduct(precision, y[i], sign: 1, s, kx, into: image[i], f.realCount)
+                    let t = monotonicSeconds()
+                    try f.proxConjugate(image[i], steps: s, stepScale: 1, into: y[i])
+                    calls += monotonicSeconds() - t
                 } else {
                     Reals.combine(precision, 1, y[i], sigmas[i], kx, into: image[i], f.realCount)
+                    let t = monotonicSeconds()
                     try f.proxConjugate(image[i], step: sigmas[i], into: y[i])
+                    calls += monotonicSeconds() - t
                 }
             }
             // Primal step: sum = sum_i K_i^H y_i, identity terms added without a copy.
             swap(&current, &previous)
             for i in terms.indices {
                 let k = terms[i].linearOperator
+                let t = monotonicSeconds()
                 if i == 0 {
-                    if let k { try k.applyAdjoint(y[0], into: sum) } else { Reals.copy(precision, y[0], into: sum, n) }
+                    if let k { try k.applyAdjoint(y[0], into: sum); calls += monotonicSeconds() - t }
+                    else { Reals.copy(precision, y[0], into: sum, n) }
                 } else if let k {
                     try k.applyAdjoint(y[i], into: adjoint)
+                    calls += monotonicSeconds() - t
                     Reals.combine(precision, 1, sum, 1, adjoint, into: sum, n)
                 } else {
                     Reals.combine(precision, 1, sum, 1, y[i], into: sum, n)
@@ -147,10 +158,13 @@ public enum PrimalDual {
             if let primalSteps {
                 // x - T sum, then G's prox under the metric T (a box's is its clip, whatever T).
                 Reals.addProduct(precision, previous, sign: -1, UnsafeRawPointer(primalSteps.pointer), sum, into: current, n)
-                if let g = objective.g { try g.prox(current, step: tau, into: current) }
             } else {
                 Reals.combine(precision, 1, previous, -tau, sum, into: current, n)
-                if let g = objective.g { try g.prox(current, step: tau, into: current) }
+            }
+            if let g = objective.g {
+                let t = monotonicSeconds()
+                try g.prox(current, step: tau, into: current)
+                calls += monotonicSeconds() - t
             }
             if steps.accelerate && mu > 0 {
                 theta = 1 / (1 + 2 * mu * tau).squareRoot()
@@ -177,6 +191,7 @@ public enum PrimalDual {
         if let duals {
             for i in terms.indices { duals[i].copyMemory(from: y[i], byteCount: terms[i].functional.bytes) }
         }
+        monitor.callSeconds = calls
         var info = monitor.finish(reason, iterations: done)
         info.primalStep = tau
         info.dualStep = sigma

@@ -28,6 +28,8 @@ final class SolverMonitor {
     /// `dualValue`, for solvers with their own certificate, maps P(x) to a lower bound on min P.
     func check(iteration: Int, x: UnsafeRawPointer, duals: [[UnsafeRawPointer]], change: Double?,
                dualValue: ((Double) -> Double)? = nil) throws -> StopReason? {
+        let entered = monotonicSeconds()
+        defer { info.checkSeconds += monotonicSeconds() - entered }
         let n = objective.realCount
         guard Reals.allFinite(objective.precision, x, n) else {
             throw InverseKitError(.notFinite, "The iterate is not finite at iteration \(iteration): the solve diverged (are the step sizes within their bound?)")
@@ -60,6 +62,13 @@ final class SolverMonitor {
             return .relativeChange
         }
         return nil
+    }
+
+    /// Seconds the iterations spent in operator applications and prox calls (the solvers that
+    /// measure it add to this).
+    var callSeconds: Double {
+        get { info.callSeconds }
+        set { info.callSeconds = newValue }
     }
 
     func finish(_ reason: StopReason, iterations: Int) -> SolverInfo {

@@ -69,8 +69,12 @@ public struct SolverInfo: Sendable, Equatable {
     public var gap: Double = .infinity
     /// gap / dual when dual > 0, else +infinity (0 when the gap is 0).
     public var relativeGap: Double = .infinity
-    /// Seconds the solve took.
+    /// Seconds the solve took; of them, those spent in checks (objective, certificate, callback)
+    /// and, for the primal-dual method, in the iterations' operator applications and prox calls.
+    /// The rest, seconds - checkSeconds - callSeconds, is the solver's own work (its vector passes).
     public var seconds: Double = 0
+    public var checkSeconds: Double = 0
+    public var callSeconds: Double = 0
     /// The primal and dual step sizes used (the last ones, for accelerated schedules).
     public var primalStep: Double = 0
     public var dualStep: Double = 0

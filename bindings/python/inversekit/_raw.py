@@ -184,6 +184,8 @@ class IkSolverInfo(ctypes.Structure):
         ("seconds", c_double),
         ("primal_step", c_double),
         ("dual_step", c_double),
+        ("check_seconds", c_double),
+        ("call_seconds", c_double),
     ]
 
 

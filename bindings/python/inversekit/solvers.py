@@ -61,7 +61,8 @@ class Progress:
 
 @dataclass
 class SolveResult:
-    """How a solve ended; `gap` bounds P(x) - min P (inf without a certificate)."""
+    """How a solve ended; `gap` bounds P(x) - min P (inf without a certificate). Of `seconds`,
+    `check_seconds` went to checks and (pdhg) `call_seconds` to operator and prox calls."""
 
     stop_reason: str
     iterations: int
@@ -73,6 +74,8 @@ class SolveResult:
     primal_step: float
     dual_step: float
     history: List[dict] = field(default_factory=list)
+    check_seconds: float = 0.0
+    call_seconds: float = 0.0
 
     @property
     def converged(self) -> bool:
@@ -198,7 +201,7 @@ def solve(terms: Sequence[Term], g: Optional[Functional] = None, method: str = "
         work = target
     return work, SolveResult(_REASONS.get(info.stop_reason, str(info.stop_reason)), int(info.iterations), info.primal,
                             info.dual, info.gap, info.relative_gap, info.seconds, info.primal_step, info.dual_step,
-                            history)
+                            history, info.check_seconds, info.call_seconds)
 
 
 def _nonnegative(value, name) -> float:

@@ -31,6 +31,9 @@ def test_history_and_callback_stop():
     gaps = [h["gap"] for h in result.history]
     assert all(np.isfinite(gaps)) and gaps[-1] < gaps[0]
     assert np.abs(x).sum() > 0
+    # How the time divides: checks and (primal-dual) operator and prox calls are parts of it.
+    assert 0 < result.check_seconds and 0 < result.call_seconds
+    assert result.check_seconds + result.call_seconds <= result.seconds
 
 
 def test_callback_exception_propagates_and_leaves_out_untouched():
