@@ -6,7 +6,7 @@ import ctypes
 from ctypes import POINTER, c_char_p, c_double, c_int, c_int32, c_int64, c_uint8, c_uint16, c_uint32, c_uint64, c_void_p
 
 from . import _loader
-from .errors import error_for_status
+from .errors import StructVersionError, error_for_status
 
 # Every constant of the header, with its value (a test compares them with the header).
 IK_OK = 0
@@ -197,6 +197,22 @@ def _check_status(status: int, func, args):
         message = lib.ik_last_error_message().decode("utf-8", "replace")
         raise error_for_status(status, message)
     return status
+
+
+def initialized(struct_type, init_name: str):
+    """A `struct_type` filled by the library's `init_name` function. The function writes the
+    struct as the library lays it out, so it is given room for a larger, newer layout first; a
+    library whose layout differs from this binding's (another version, through
+    INVERSEKIT_LIBRARY) is refused instead of misread."""
+    size = ctypes.sizeof(struct_type)
+    room = (c_uint8 * max(4096, 4 * size))()
+    init = getattr(lib, init_name)
+    init(ctypes.cast(room, init.argtypes[0]))
+    written = c_uint32.from_buffer(room).value
+    if written != size:
+        raise StructVersionError(f"{struct_type.__name__} is {written} bytes in the library and {size} in this binding: "
+                                 "the binding and libinversekit come from different versions")
+    return struct_type.from_buffer_copy(bytes(room)[:size])
 
 
 def _declare(name: str, restype, argtypes, status: bool = False) -> None:

@@ -131,16 +131,14 @@ class Functional:
 
     def tv_info(self) -> TVInfo:
         """The certificate of the last prox of a TV functional (or of a scaled or shifted one)."""
-        info = _raw.IkTVInfo()
-        _raw.lib.ik_tv_info_init(ctypes.byref(info))
+        info = _raw.initialized(_raw.IkTVInfo, "ik_tv_info_init")
         _raw.lib.ik_functional_tv_info(self._handle, ctypes.byref(info))
         return _info(info)
 
     def check(self, seed: int = 0, tau: float = 0.7) -> CheckReport:
         """The contract checks (Moreau identity, prox optimality, Fenchel-Young, gradient) at a
         random point drawn with `seed`."""
-        report = _raw.IkFunctionalCheckReport()
-        _raw.lib.ik_functional_check_report_init(ctypes.byref(report))
+        report = _raw.initialized(_raw.IkFunctionalCheckReport, "ik_functional_check_report_init")
         _raw.lib.ik_functional_check(self._handle, _checks.integer(seed, "seed", *_checks.UINT64),
                                      _checks.real(tau, "tau"), ctypes.byref(report))
 

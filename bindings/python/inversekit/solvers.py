@@ -126,8 +126,7 @@ def solve(terms: Sequence[Term], g: Optional[Functional] = None, method: str = "
     else:
         shape, dtype = g.shape, g.dtype
 
-    options = _raw.IkSolverOptions()
-    _raw.lib.ik_solver_options_init(ctypes.byref(options))
+    options = _raw.initialized(_raw.IkSolverOptions, "ik_solver_options_init")
     options.method = _METHODS[method]
     options.tolerance = _nonnegative(tol, "tol")
     options.change_tolerance = _nonnegative(change_tol, "change_tol")
@@ -185,8 +184,7 @@ def solve(terms: Sequence[Term], g: Optional[Functional] = None, method: str = "
     options.callback = c_callback
     functionals = (ctypes.c_void_p * max(len(pairs), 1))(*[f._handle for f, _ in pairs])
     operators = (ctypes.c_void_p * max(len(pairs), 1))(*[op._handle if op is not None else None for _, op in pairs])
-    info = _raw.IkSolverInfo()
-    _raw.lib.ik_solver_info_init(ctypes.byref(info))
+    info = _raw.initialized(_raw.IkSolverInfo, "ik_solver_info_init")
     xd = Descriptor(work, "x")
     try:
         _raw.lib.ik_solve(functionals, operators, len(pairs), g._handle if g is not None else None, xd.ref,

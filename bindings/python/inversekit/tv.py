@@ -106,8 +106,7 @@ def tv_denoise(
             raise LayoutError("Invalid dual: expected a writeable numpy array (it receives the final dual)")
         dual_descriptor = Descriptor(dual, "dual")
         options.warm_start = 1
-    info = _raw.IkTVInfo()
-    _raw.lib.ik_tv_info_init(ctypes.byref(info))
+    info = _raw.initialized(_raw.IkTVInfo, "ik_tv_info_init")
     yd = Descriptor(y, "y")
     xd = Descriptor(out, "out")
     _raw.lib.ik_tv_denoise(yd.ref, xd.ref, dual_descriptor.ref if dual_descriptor else None,
@@ -118,8 +117,7 @@ def tv_denoise(
 
 def _make_options(dtype, norm, tol, max_iter, threads, check_interval, lower, upper, weights):
     """An IkTVOptions from keyword arguments, and the objects it points at (keep them alive)."""
-    options = _raw.IkTVOptions()
-    _raw.lib.ik_tv_options_init(ctypes.byref(options))
+    options = _raw.initialized(_raw.IkTVOptions, "ik_tv_options_init")
     options.norm = _norm_code(norm)
     options.tolerance = _checks.real(tol, "tol")
     options.max_iterations = _checks.integer(max_iter, "max_iter", *_checks.INT64)
@@ -192,8 +190,7 @@ class TVProx:
             raise InvalidArgumentError("Invalid prox: the object is closed")
         y = np.asarray(y)
         out = _output(out, y.shape, y.dtype)
-        info = _raw.IkTVInfo()
-        _raw.lib.ik_tv_info_init(ctypes.byref(info))
+        info = _raw.initialized(_raw.IkTVInfo, "ik_tv_info_init")
         yd, xd = Descriptor(y, "y"), Descriptor(out, "out")
         _raw.lib.ik_tv_prox_apply(self._handle, yd.ref, _checks.real(lam, "lam"), xd.ref, ctypes.byref(info))
         return (out, _info(info)) if return_info else out

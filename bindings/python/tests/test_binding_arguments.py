@@ -218,3 +218,18 @@ def test_memory_exhaustion_raises_memory_error(limit):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().endswith("ok"), done.stdout + done.stderr[-2000:]
+
+
+def test_struct_layouts_are_checked_against_the_library():
+    # The library's init functions write their own layout: a binding whose struct differs (another
+    # version) is refused with a message instead of misreading or overrunning the struct.
+    import ctypes
+    from inversekit import _raw
+    options = _raw.initialized(_raw.IkSolverOptions, "ik_solver_options_init")
+    assert options.struct_size == ctypes.sizeof(_raw.IkSolverOptions) and options.tolerance == 1e-4
+
+    class Older(ctypes.Structure):
+        _fields_ = _raw.IkSolverOptions._fields_[:-1]
+
+    with pytest.raises(ik.StructVersionError, match="different versions"):
+        _raw.initialized(Older, "ik_solver_options_init")
