@@ -13,7 +13,10 @@
  *  3. A struct that crosses the boundary is either opaque (used through a pointer) or versioned: its
  *     first field is `struct_size`, which the caller sets (the `*_init` functions do it) and the
  *     library checks. New fields are only appended; a struct of a size this library does not know is
- *     rejected with IK_ERR_STRUCT_VERSION instead of being misread.
+ *     rejected with IK_ERR_STRUCT_VERSION instead of being misread. The `*_init` functions write
+ *     the library's own layout, so they are for structs of the header that matches the library; a
+ *     binding that cannot be sure of that gives them room for a larger struct and compares the
+ *     struct_size they wrote with its own (the Python binding does).
  *  4. IK_ABI_VERSION changes only when rule 1 or 3 had to be broken. A program compares the
  *     IK_ABI_VERSION it was compiled with against ik_abi_version() at run time.
  *  5. The exported `ik_` symbols are exactly the functions declared here (checked by the test suite
