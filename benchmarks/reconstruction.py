@@ -16,8 +16,8 @@ certified InverseKit run (relative gap <= 1e-6, 1% of the target).
 
 Few-view CT: Shepp-Logan 256^2, 60 angles, noise-free sinogram, lambda = 0.01, x >= 0 (the
 certificate moves the data term's dual point, no box needed): time, iterations and the certified
-relative gap of diagonally preconditioned Chambolle-Pock to 1e-4 (at most 20,000 iterations), and
-PSNR; then the scalar steps (tau = 0.3) over as many iterations, for comparison.
+relative gap of diagonally preconditioned Chambolle-Pock to 1e-4 (at most 30,000 iterations), and
+PSNR; and the certified gap after 3,000 iterations against that of the scalar steps (tau = 0.3).
 """
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ from inversekit import functional as fn, linop
 
 LAMBDA = 0.002
 TARGET = 1e-4
-CT_ITERATIONS = 20000
+CT_ITERATIONS = 30000
+CT_COMPARED = 3000
 
 
 def gaussian_kernel(sigma=2.0, size=13):
@@ -174,12 +175,12 @@ def reconstruction_benchmarks(record, ratios):
           f"{ct.iterations} iterations, {t_ct:.1f} s, PSNR {psnr:.1f} dB")
     record("ct-tv-256-60", f"inversekit pdhg preconditioned ({ct.stop_reason})", "float64", 0, t_ct,
            rel_gap=ct.relative_gap, iterations=ct.iterations, psnr=psnr)
-    # The scalar steps for comparison, over the same number of iterations.
+    # The scalar steps for comparison, over the first CT_COMPARED iterations.
+    early = next(h for h in ct.history if h["iteration"] == CT_COMPARED)
     start = time.perf_counter()
-    x_scalar, scalar = ik.solvers.solve(ct_terms, g=nonnegative, tol=TARGET, max_iter=ct.iterations, tau=0.3,
-                                        check_interval=100)
+    _, scalar = ik.solvers.solve(ct_terms, g=nonnegative, tol=0, max_iter=CT_COMPARED, tau=0.3, check_interval=100)
     t_scalar = time.perf_counter() - start
-    print(f"  scalar steps (tau 0.3): {scalar.stop_reason} at {scalar.relative_gap:.2e} after {scalar.iterations} "
-          f"iterations, {t_scalar:.1f} s")
-    record("ct-tv-256-60", f"inversekit pdhg tau 0.3 ({scalar.stop_reason})", "float64", 0, t_scalar,
+    print(f"  after {CT_COMPARED} iterations: preconditioned at a certified {early['relative_gap']:.2e}, "
+          f"scalar steps (tau 0.3) at {scalar.relative_gap:.2e} ({t_scalar:.1f} s)")
+    record("ct-tv-256-60", f"inversekit pdhg tau 0.3, {CT_COMPARED} iterations", "float64", 0, t_scalar,
            rel_gap=scalar.relative_gap, iterations=scalar.iterations)
