@@ -101,12 +101,14 @@ public final class CompositeObjective {
         accumulator = try AlignedBuffer(count: count * type.size)
         adjoint = try AlignedBuffer(count: count * type.size)
         termScales = try AlignedBuffer(repeating: 1, count: max(terms.count, 1))
-        if let box = g as? BoxIndicator, box.lower.isFinite { ray = try findRay() }
+        if let box = g as? BoxIndicator, box.lower.isFinite { ray = try findRay(imageDirection: box.upper == .infinity) }
     }
 
     /// The first term whose dual point may move along 1 with K^H 1 > 0 everywhere; one adjoint
     /// application per candidate, at creation.
-    private func findRay() throws -> Ray? {
+    /// `imageDirection`: also try the direction K s_+ (two more operator applications per bound),
+    /// worth it only where G* has no finite bound of its own (no upper bound on x).
+    private func findRay(imageDirection: Bool) throws -> Ray? {
         for (i, term) in terms.enumerated() {
             guard let kind = term.functional.dualRay, term.functional.capabilities.contains(.conjugateValue) else { continue }
             let f = term.functional
@@ -116,7 +118,7 @@ public final class CompositeObjective {
             try adjointImage(i, UnsafeRawPointer(ones.pointer), into: UnsafeMutableRawPointer(sensitivity.pointer))
             guard Self.minimum(precision, UnsafeRawPointer(sensitivity.pointer), realCount) > 0 else { continue }
             var direction: AlignedBuffer<UInt8>? = nil, response: AlignedBuffer<UInt8>? = nil
-            if case .unbounded = kind {
+            if case .unbounded = kind, imageDirection {
                 direction = try AlignedBuffer<UInt8>(count: f.bytes)
                 response = try AlignedBuffer<UInt8>(count: bytes)
             }
