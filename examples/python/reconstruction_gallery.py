@@ -44,7 +44,8 @@ def computed_tomography(truth, rng):
     sinogram += 0.01 * np.abs(sinogram).max() * rng.standard_normal(sinogram.shape)
     baseline = linop.fbp(sinogram, angles, truth.shape, "shepp-logan")
     x, result = ik.solvers.solve([(fn.squared_l2(r.output_shape).shifted(sinogram), r), tv(truth.shape, 0.5)],
-                                 g=fn.box(truth.shape, 0.0, 1.0), tol=1e-3, max_iter=3000, tau=0.3, check_interval=20)
+                                 g=fn.box(truth.shape, 0.0, 1.0), tol=1e-3, max_iter=3000, precondition=True,
+                                 check_interval=20)
     return sinogram, baseline, x, result
 
 
