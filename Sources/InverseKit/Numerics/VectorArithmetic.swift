@@ -205,3 +205,95 @@ package enum Reals {
         }
     }
 }
+
+// Element-wise helpers on interleaved buffers (real parts of complex elements), in the working
+// precision: set-up and certificate work, not hot loops.
+extension Reals {
+    /// x_k = value for the real part of every element (imaginary parts 0).
+    package static func fillRealParts(_ precision: ScalarType.Precision, _ x: UnsafeMutableRawPointer, _ count: Int,
+                                      _ components: Int, with value: Double) {
+        switch precision {
+        case .single:
+            let p = x.assumingMemoryBound(to: Float.self)
+            for k in 0..<count * components { p[k] = k % components == 0 ? Float(value) : 0 }
+        case .double:
+            let p = x.assumingMemoryBound(to: Double.self)
+            for k in 0..<count * components { p[k] = k % components == 0 ? value : 0 }
+        }
+    }
+
+    /// x_k += value on the real part of every element.
+    package static func addToRealParts(_ precision: ScalarType.Precision, _ x: UnsafeMutableRawPointer, _ count: Int,
+                                       _ components: Int, _ value: Double) {
+        switch precision {
+        case .single:
+            let p = x.assumingMemoryBound(to: Float.self)
+            for k in stride(from: 0, to: count * components, by: components) { p[k] = Float(Double(p[k]) + value) }
+        case .double:
+            let p = x.assumingMemoryBound(to: Double.self)
+            for k in stride(from: 0, to: count * components, by: components) { p[k] += value }
+        }
+    }
+
+    /// out = max(x, 0).
+    package static func positivePart(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer,
+                                     into out: UnsafeMutableRawPointer, _ n: Int) {
+        switch precision {
+        case .single:
+            let p = x.assumingMemoryBound(to: Float.self), q = out.assumingMemoryBound(to: Float.self)
+            for i in 0..<n { q[i] = max(p[i], 0) }
+        case .double:
+            let p = x.assumingMemoryBound(to: Double.self), q = out.assumingMemoryBound(to: Double.self)
+            for i in 0..<n { q[i] = max(p[i], 0) }
+        }
+    }
+
+    /// The smallest value (+infinity for none; NaN is smallest).
+    package static func minimum(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer, _ n: Int) -> Double {
+        var least = Double.infinity
+        switch precision {
+        case .single:
+            let p = x.assumingMemoryBound(to: Float.self)
+            for i in 0..<n { let v = Double(p[i]); if v.isNaN { return .nan }; least = min(least, v) }
+        case .double:
+            let p = x.assumingMemoryBound(to: Double.self)
+            for i in 0..<n { let v = p[i]; if v.isNaN { return .nan }; least = min(least, v) }
+        }
+        return least
+    }
+
+    /// out[i] = the real part of element i, in Double.
+    package static func realParts(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer, _ count: Int, _ components: Int,
+                                  into out: UnsafeMutablePointer<Double>) {
+        switch precision {
+        case .single:
+            let p = x.assumingMemoryBound(to: Float.self)
+            for i in 0..<count { out[i] = Double(p[i * components]) }
+        case .double:
+            let p = x.assumingMemoryBound(to: Double.self)
+            for i in 0..<count { out[i] = p[i * components] }
+        }
+    }
+
+    /// ||max(x, 0)||_2, accumulated in Double.
+    package static func positivePartNorm(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer, _ n: Int) -> Double {
+        var total = 0.0
+        switch precision {
+        case .single:
+            let p = x.assumingMemoryBound(to: Float.self)
+            for i in 0..<n where p[i] > 0 { total += Double(p[i]) * Double(p[i]) }
+        case .double:
+            let p = x.assumingMemoryBound(to: Double.self)
+            for i in 0..<n where p[i] > 0 { total += p[i] * p[i] }
+        }
+        return total.squareRoot()
+    }
+
+    package static func maxMagnitude(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer, _ n: Int) -> Double {
+        switch precision {
+        case .single: return maxMagnitude(x.assumingMemoryBound(to: Float.self), n)
+        case .double: return maxMagnitude(x.assumingMemoryBound(to: Double.self), n)
+        }
+    }
+}
+

@@ -121,24 +121,12 @@ extension LinearOperator {
     package func nonnegativeSums(rows: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) throws {
         let input = try AlignedBuffer<UInt8>(count: inputBytes), output = try AlignedBuffer<UInt8>(count: outputBytes)
         let x = UnsafeMutableRawPointer(input.pointer), y = UnsafeMutableRawPointer(output.pointer)
-        CompositeObjective.fillRealParts(precision, x, inputCount, inputType.components, with: 1)
+        Reals.fillRealParts(precision, x, inputCount, inputType.components, with: 1)
         try apply(x, into: y)
-        Self.realParts(precision, y, outputCount, outputType.components, into: rows)
-        CompositeObjective.fillRealParts(precision, y, outputCount, outputType.components, with: 1)
+        Reals.realParts(precision, y, outputCount, outputType.components, into: rows)
+        Reals.fillRealParts(precision, y, outputCount, outputType.components, with: 1)
         try applyAdjoint(y, into: x)
-        Self.realParts(precision, x, inputCount, inputType.components, into: columns)
-    }
-
-    private static func realParts(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer, _ count: Int, _ components: Int,
-                                  into out: UnsafeMutablePointer<Double>) {
-        switch precision {
-        case .single:
-            let p = x.assumingMemoryBound(to: Float.self)
-            for i in 0..<count { out[i] = Double(p[i * components]) }
-        case .double:
-            let p = x.assumingMemoryBound(to: Double.self)
-            for i in 0..<count { out[i] = p[i * components] }
-        }
+        Reals.realParts(precision, x, inputCount, inputType.components, into: columns)
     }
 
     /// y = A x on Swift arrays of reals (complex data interleaved: twice as many reals) of the

@@ -113,10 +113,10 @@ public final class CompositeObjective {
             guard let kind = term.functional.dualRay, term.functional.capabilities.contains(.conjugateValue) else { continue }
             let f = term.functional
             let ones = try AlignedBuffer<UInt8>(count: f.bytes)
-            Self.fillRealParts(precision, UnsafeMutableRawPointer(ones.pointer), f.count, f.type.components, with: 1)
+            Reals.fillRealParts(precision, UnsafeMutableRawPointer(ones.pointer), f.count, f.type.components, with: 1)
             let sensitivity = try AlignedBuffer<UInt8>(count: bytes)
             try adjointImage(i, UnsafeRawPointer(ones.pointer), into: UnsafeMutableRawPointer(sensitivity.pointer))
-            guard Self.minimum(precision, UnsafeRawPointer(sensitivity.pointer), realCount) > 0 else { continue }
+            guard Reals.minimum(precision, UnsafeRawPointer(sensitivity.pointer), realCount) > 0 else { continue }
             var direction: AlignedBuffer<UInt8>? = nil, response: AlignedBuffer<UInt8>? = nil
             if case .unbounded = kind, imageDirection {
                 direction = try AlignedBuffer<UInt8>(count: f.bytes)
@@ -208,8 +208,7 @@ public final class CompositeObjective {
     private func rayBound(_ y: [UnsafeRawPointer], _ scales: UnsafeMutableBufferPointer<Double>,
                           _ s: UnsafeMutableRawPointer, _ g: Functional, _ ray: Ray) throws -> Double {
         let a = ray.term, f = terms[a].functional
-        let sens = UnsafeRawPointer(ray.sensitivity.pointer), moved = UnsafeMutableRawPointer(ray.moved.pointer)
-        let shifted = UnsafeMutableRawPointer(adjoint.pointer)
+        let sens = UnsafeRawPointer(ray.sensitivity.pointer)
         let margin = 64 * precision.unitRoundoff
         switch ray.kind {
         case .unbounded:
@@ -219,54 +218,48 @@ public final class CompositeObjective {
             var best = -Double.infinity
             let along1 = Self.largestRatio(precision, s, sens, realCount, offset: 0) * (1 + margin)
             if along1 > 0, along1.isFinite {
-                best = try shiftedBound(y, scales, s, g, a, direction: nil, response: sens, step: along1)
+                best = try movedBound(y, scales, s, g, ray, scale: 1, step: along1, response: sens) { moved in
+                    Reals.scale(precision, scales[a], y[a], into: moved, f.realCount)
+                    Reals.addToRealParts(precision, moved, f.count, f.type.components, along1)
+                }
             }
             guard let direction = ray.direction, let response = ray.response else { return best }
             let d = UnsafeMutableRawPointer(direction.pointer), r = UnsafeMutableRawPointer(response.pointer)
-            Self.positivePart(precision, s, into: r, realCount)
+            Reals.positivePart(precision, s, into: r, realCount)
             try image(a, r, into: d)
             try adjointImage(a, d, into: r)
             let alongImage = Self.largestRatio(precision, s, r, realCount, offset: 0) * (1 + margin)
             if alongImage > 0, alongImage.isFinite {
-                best = max(best, try shiftedBound(y, scales, s, g, a, direction: d, response: r, step: alongImage))
+                best = max(best, try movedBound(y, scales, s, g, ray, scale: 1, step: alongImage, response: r) { moved in
+                    Reals.combine(precision, scales[a], y[a], alongImage, d, into: moved, f.realCount)
+                })
             }
             return best
         case .toward(let bound):
             // c y_a + (1 - c) bound 1 and c y_i for the others: c s_j <= (1 - c) bound sens_j for every j.
             let worst = Self.largestRatio(precision, s, sens, realCount, offset: bound) // max_j (s_j + bound sens_j) / (bound sens_j)
             guard worst > 1, worst.isFinite else { return -.infinity } // s <= 0 already: the plain bound covers it
-            let c = (1 / worst) * (1 - margin), shift = (1 - c) * bound
-            Reals.combine(precision, c, s, -shift, sens, into: shifted, realCount)
-            let gStar = try g.conjugateChecked(shifted, scale: 1)
-            guard gStar.isFinite else { return -.infinity }
-            Self.moveToward(precision, bound, c, scales[a], y[a], into: moved, f.count, f.type.components)
-            var fStar = try f.conjugateChecked(moved, scale: 1)
-            for i in terms.indices where i != a {
-                fStar += try terms[i].functional.conjugateChecked(y[i], scale: scales[i] * c)
+            let c = (1 / worst) * (1 - margin)
+            return try movedBound(y, scales, s, g, ray, scale: c, step: (1 - c) * bound, response: sens) { moved in
+                Self.moveToward(precision, bound, c, scales[a], y[a], into: moved, f.count, f.type.components)
             }
-            return -fStar - gStar
         }
     }
 
-    /// D with term a's point scales[a] y_a + t v (v = direction, or 1 when nil; response = K_a^H v),
-    /// the others' scales[i] y_i: s becomes s - t response.
-    private func shiftedBound(_ y: [UnsafeRawPointer], _ scales: UnsafeMutableBufferPointer<Double>,
-                              _ s: UnsafeRawPointer, _ g: Functional, _ a: Int, direction: UnsafeRawPointer?,
-                              response: UnsafeRawPointer, step t: Double) throws -> Double {
-        let f = terms[a].functional, moved = UnsafeMutableRawPointer(ray!.moved.pointer)
-        let shifted = UnsafeMutableRawPointer(adjoint.pointer)
-        Reals.combine(precision, 1, s, -t, response, into: shifted, realCount)
+    /// D with every dual point scaled by c (c scales[i] y_i) except term `ray.term`'s, which `move`
+    /// writes into the ray's buffer; s becomes c s - t response (response = K_a^H of the move's
+    /// direction).
+    private func movedBound(_ y: [UnsafeRawPointer], _ scales: UnsafeMutableBufferPointer<Double>,
+                            _ s: UnsafeRawPointer, _ g: Functional, _ ray: Ray, scale c: Double, step t: Double,
+                            response: UnsafeRawPointer, move: (UnsafeMutableRawPointer) -> Void) throws -> Double {
+        let shifted = UnsafeMutableRawPointer(adjoint.pointer), moved = UnsafeMutableRawPointer(ray.moved.pointer)
+        Reals.combine(precision, c, s, -t, response, into: shifted, realCount)
         let gStar = try g.conjugateChecked(shifted, scale: 1)
         guard gStar.isFinite else { return -.infinity }
-        if let direction {
-            Reals.combine(precision, scales[a], y[a], t, direction, into: moved, f.realCount)
-        } else {
-            Reals.scale(precision, scales[a], y[a], into: moved, f.realCount)
-            Self.addToRealParts(precision, moved, f.count, f.type.components, t)
-        }
-        var fStar = try f.conjugateChecked(moved, scale: 1)
-        for i in terms.indices where i != a {
-            fStar += try terms[i].functional.conjugateChecked(y[i], scale: scales[i])
+        move(moved)
+        var fStar = try terms[ray.term].functional.conjugateChecked(moved, scale: 1)
+        for i in terms.indices where i != ray.term {
+            fStar += try terms[i].functional.conjugateChecked(y[i], scale: scales[i] * c)
         }
         return -fStar - gStar
     }
@@ -297,31 +290,6 @@ public final class CompositeObjective {
 }
 
 extension CompositeObjective {
-    /// x_k = value for the real part of every element (imaginary parts 0).
-    static func fillRealParts(_ precision: ScalarType.Precision, _ x: UnsafeMutableRawPointer, _ count: Int,
-                              _ components: Int, with value: Double) {
-        switch precision {
-        case .single:
-            let p = x.assumingMemoryBound(to: Float.self)
-            for k in 0..<count * components { p[k] = k % components == 0 ? Float(value) : 0 }
-        case .double:
-            let p = x.assumingMemoryBound(to: Double.self)
-            for k in 0..<count * components { p[k] = k % components == 0 ? value : 0 }
-        }
-    }
-
-    static func addToRealParts(_ precision: ScalarType.Precision, _ x: UnsafeMutableRawPointer, _ count: Int,
-                               _ components: Int, _ value: Double) {
-        switch precision {
-        case .single:
-            let p = x.assumingMemoryBound(to: Float.self)
-            for k in stride(from: 0, to: count * components, by: components) { p[k] = Float(Double(p[k]) + value) }
-        case .double:
-            let p = x.assumingMemoryBound(to: Double.self)
-            for k in stride(from: 0, to: count * components, by: components) { p[k] += value }
-        }
-    }
-
     /// out = bound - c (bound - scale y) on real parts (imaginary parts c scale y), evaluated so that
     /// a point at or below the bound stays there after rounding (as the dual domain w <= 1 needs).
     static func moveToward(_ precision: ScalarType.Precision, _ bound: Double, _ c: Double, _ scale: Double,
@@ -336,33 +304,6 @@ extension CompositeObjective {
         case .single: run(y.assumingMemoryBound(to: Float.self), out.assumingMemoryBound(to: Float.self))
         case .double: run(y.assumingMemoryBound(to: Double.self), out.assumingMemoryBound(to: Double.self))
         }
-    }
-
-    /// out = max(x, 0).
-    static func positivePart(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer, into out: UnsafeMutableRawPointer,
-                             _ n: Int) {
-        switch precision {
-        case .single:
-            let p = x.assumingMemoryBound(to: Float.self), q = out.assumingMemoryBound(to: Float.self)
-            for i in 0..<n { q[i] = max(p[i], 0) }
-        case .double:
-            let p = x.assumingMemoryBound(to: Double.self), q = out.assumingMemoryBound(to: Double.self)
-            for i in 0..<n { q[i] = max(p[i], 0) }
-        }
-    }
-
-    /// The smallest value (+infinity for none; NaN is smallest).
-    static func minimum(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer, _ n: Int) -> Double {
-        var least = Double.infinity
-        switch precision {
-        case .single:
-            let p = x.assumingMemoryBound(to: Float.self)
-            for i in 0..<n { let v = Double(p[i]); if v.isNaN { return .nan }; least = min(least, v) }
-        case .double:
-            let p = x.assumingMemoryBound(to: Double.self)
-            for i in 0..<n { let v = p[i]; if v.isNaN { return .nan }; least = min(least, v) }
-        }
-        return least
     }
 
     /// max(0, max_j (s_j + offset d_j) / (offset d_j)) for offset > 0 (d > 0), or for offset 0
@@ -388,29 +329,6 @@ extension CompositeObjective {
         switch precision {
         case .single: return run(s.assumingMemoryBound(to: Float.self), d.assumingMemoryBound(to: Float.self))
         case .double: return run(s.assumingMemoryBound(to: Double.self), d.assumingMemoryBound(to: Double.self))
-        }
-    }
-}
-
-extension Reals {
-    /// ||max(x, 0)||_2, accumulated in Double.
-    package static func positivePartNorm(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer, _ n: Int) -> Double {
-        var total = 0.0
-        switch precision {
-        case .single:
-            let p = x.assumingMemoryBound(to: Float.self)
-            for i in 0..<n where p[i] > 0 { total += Double(p[i]) * Double(p[i]) }
-        case .double:
-            let p = x.assumingMemoryBound(to: Double.self)
-            for i in 0..<n where p[i] > 0 { total += p[i] * p[i] }
-        }
-        return total.squareRoot()
-    }
-
-    package static func maxMagnitude(_ precision: ScalarType.Precision, _ x: UnsafeRawPointer, _ n: Int) -> Double {
-        switch precision {
-        case .single: return maxMagnitude(x.assumingMemoryBound(to: Float.self), n)
-        case .double: return maxMagnitude(x.assumingMemoryBound(to: Double.self), n)
         }
     }
 }

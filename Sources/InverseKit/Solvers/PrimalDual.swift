@@ -115,41 +115,37 @@ public enum PrimalDual {
         var done = 0
 
         var calls = 0.0 // seconds in operator and prox calls
+        func timed(_ call: () throws -> Void) rethrows {
+            let start = monotonicSeconds()
+            try call()
+            calls += monotonicSeconds() - start
+        }
         for k in 1...options.maxIterations {
             // Dual steps (an identity term reads xbar itself instead of a copy).
             for i in terms.indices {
                 var kx = UnsafeRawPointer(xbar)
                 if let k = terms[i].linearOperator {
-                    let t = monotonicSeconds()
-                    try k.apply(xbar, into: image[i])
-                    calls += monotonicSeconds() - t
+                    try timed { try k.apply(xbar, into: image[i]) }
                     kx = UnsafeRawPointer(image[i])
                 }
                 let f = terms[i].functional
                 if let steps = dualSteps[i] {
                     let s = UnsafeRawPointer(steps.pointer)
                     Reals.addProduct(precision, y[i], sign: 1, s, kx, into: image[i], f.realCount)
-                    let t = monotonicSeconds()
-                    try f.proxConjugate(image[i], steps: s, stepScale: 1, into: y[i])
-                    calls += monotonicSeconds() - t
+                    try timed { try f.proxConjugate(image[i], steps: s, stepScale: 1, into: y[i]) }
                 } else {
                     Reals.combine(precision, 1, y[i], sigmas[i], kx, into: image[i], f.realCount)
-                    let t = monotonicSeconds()
-                    try f.proxConjugate(image[i], step: sigmas[i], into: y[i])
-                    calls += monotonicSeconds() - t
+                    try timed { try f.proxConjugate(image[i], step: sigmas[i], into: y[i]) }
                 }
             }
             // Primal step: sum = sum_i K_i^H y_i, identity terms added without a copy.
             swap(&current, &previous)
             for i in terms.indices {
                 let k = terms[i].linearOperator
-                let t = monotonicSeconds()
                 if i == 0 {
-                    if let k { try k.applyAdjoint(y[0], into: sum); calls += monotonicSeconds() - t }
-                    else { Reals.copy(precision, y[0], into: sum, n) }
+                    if let k { try timed { try k.applyAdjoint(y[0], into: sum) } } else { Reals.copy(precision, y[0], into: sum, n) }
                 } else if let k {
-                    try k.applyAdjoint(y[i], into: adjoint)
-                    calls += monotonicSeconds() - t
+                    try timed { try k.applyAdjoint(y[i], into: adjoint) }
                     Reals.combine(precision, 1, sum, 1, adjoint, into: sum, n)
                 } else {
                     Reals.combine(precision, 1, sum, 1, y[i], into: sum, n)
@@ -161,11 +157,7 @@ public enum PrimalDual {
             } else {
                 Reals.combine(precision, 1, previous, -tau, sum, into: current, n)
             }
-            if let g = objective.g {
-                let t = monotonicSeconds()
-                try g.prox(current, step: tau, into: current)
-                calls += monotonicSeconds() - t
-            }
+            if let g = objective.g { try timed { try g.prox(current, step: tau, into: current) } }
             if steps.accelerate && mu > 0 {
                 theta = 1 / (1 + 2 * mu * tau).squareRoot()
                 tau *= theta
