@@ -33,10 +33,13 @@ commit's libinversekit.so), measured in the same run, with before / after ratios
 Reconstruction (benchmarks/reconstruction.py): TV deblurring of the 512^2 camera image against
 PyProximal's PrimalDual, and few-view CT (256^2, 60 angles, TV, x >= 0), to a relative gap of 1e-4.
 
+CS-MRI (benchmarks/mri_bart.py): TV on 25% of the Cartesian lines of a 256^2 phantom, time to the
+objective that BART's pics reaches in 30 to 1000 iterations (skipped where bart is not installed).
+
 Solver overhead (benchmarks/solver_overhead.py): Chambolle-Pock's own work per iteration (the
 iteration less its operator and prox calls) against a plain C loop doing the same vector passes.
 
-    python3 benchmarks/run.py [--quick] [--json PATH] [--only tv|operators|apply|reconstruction|overhead]
+    python3 benchmarks/run.py [--quick] [--json PATH] [--only tv|operators|apply|reconstruction|mri|overhead]
                               [--baseline LIBRARY]
 
 --quick runs 512^2 only. Ratios > 1 mean InverseKit is faster (peer time / our time), except
@@ -123,7 +126,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="512^2 only")
     parser.add_argument("--json", type=Path, help="write the measurements here")
-    parser.add_argument("--only", choices=["tv", "operators", "apply", "reconstruction", "overhead"],
+    parser.add_argument("--only", choices=["tv", "operators", "apply", "reconstruction", "mri", "overhead"],
                         help="run one group")
     parser.add_argument("--baseline", type=Path, help="time per apply also for this libinversekit.so")
     args = parser.parse_args()
@@ -147,6 +150,9 @@ def main() -> None:
     if args.only in (None, "reconstruction"):
         from reconstruction import reconstruction_benchmarks
         reconstruction_benchmarks(record, ratios)
+    if args.only in (None, "mri"):
+        from mri_bart import mri_bart_benchmarks
+        mri_bart_benchmarks(record, ratios)
     if args.only in (None, "overhead"):
         from solver_overhead import solver_overhead_benchmarks
         solver_overhead_benchmarks(record, ratios)
