@@ -56,7 +56,7 @@ def mri_problem():
     truth = resize(shepp_logan_phantom(), (SIZE, SIZE), anti_aliasing=True).astype(np.complex128)
     rng = np.random.default_rng(1)
     frequency = np.abs(np.arange(SIZE) - SIZE // 2) / SIZE  # centred rows
-    density = np.clip(0.025 / np.maximum(frequency, 1e-12), 0.0, 1.0)
+    density = np.clip(0.035 / np.maximum(frequency, 1e-12), 0.0, 1.0)
     density[frequency < 0.03] = 1.0
     rows = rng.random(SIZE) < density
     mask = np.repeat(rows[:, None], SIZE, axis=1).astype(np.float64)
