@@ -27,7 +27,7 @@ def test_periodic_convolution_equals_ndimage_wrap(rng, shape, kshape):
     np.testing.assert_allclose(L.convolution(shape, k, "periodic") @ x, nd.convolve(x, k, mode="wrap"), atol=1e-12)
 
 
-@pytest.mark.parametrize("shape", [(8, 9), (16, 16), (5, 6, 7)])
+@pytest.mark.parametrize("shape", [(8, 9), (16, 16), (40, 36), (33, 50), (5, 6, 7), (4, 20, 34)])
 @pytest.mark.parametrize("centered", [False, True])
 def test_fourier_equals_numpy(rng, shape, centered):
     x = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)

@@ -108,7 +108,7 @@ public final class ConvolutionOperator: LinearOperator {
         // Transform in double, then store in the operator's precision with 1/N folded in.
         let doublePlan = precision == .double ? plan : try FFTPlan(shape: grid, kind: .real, precision: .double)
         let out = try AlignedBuffer<Double>(count: 2 * doublePlan.spectrumCount)
-        doublePlan.forward(UnsafeMutableRawPointer(placed.pointer), UnsafeMutableRawPointer(out.pointer))
+        try doublePlan.forward(UnsafeMutableRawPointer(placed.pointer), UnsafeMutableRawPointer(out.pointer))
         let scale = 1 / Double(gridCount)
         let target = UnsafeMutableRawPointer(spectrum.pointer)
         switch precision {
@@ -137,18 +137,18 @@ public final class ConvolutionOperator: LinearOperator {
             // buffers when FFTW may (r2c leaves its input intact).
             let direct = boundary == .periodic && FFTPlan.isAligned(source) && FFTPlan.isAligned(target)
             if direct {
-                plan.forward(UnsafeMutableRawPointer(mutating: source), freq)
+                try plan.forward(UnsafeMutableRawPointer(mutating: source), freq)
                 multiplySpectrum(freq, adjoint)
-                plan.backward(freq, target)
+                try plan.backward(freq, target)
                 return
             }
             // The inverse transform leaves the whole grid written: the padding is zeroed each time.
             grid.initializeMemory(as: UInt8.self, repeating: 0, count: gridCount * realSize)
             copyWindow(from: source, shape: adjoint ? outputShape : inputShape, into: grid,
                        at: adjoint ? cropStart : origin, toGrid: true)
-            plan.forward(grid, freq)
+            try plan.forward(grid, freq)
             multiplySpectrum(freq, adjoint)
-            plan.backward(freq, grid)
+            try plan.backward(freq, grid)
             copyWindow(from: UnsafeRawPointer(grid), shape: adjoint ? inputShape : outputShape, into: target,
                        at: adjoint ? origin : cropStart, toGrid: false)
         }
@@ -161,13 +161,13 @@ public final class ConvolutionOperator: LinearOperator {
         guard boundary == .periodic else { return try super.normalSolve(rho: rho, b, into: x) }
         try withWork { freq, grid in
             grid.copyMemory(from: b, byteCount: gridCount * realSize)
-            plan.forward(grid, freq)
+            try plan.forward(grid, freq)
             let n = Double(gridCount)
             switch precision {
             case .double: Self.divide(Double.self, freq, UnsafeRawPointer(spectrum.pointer), plan.spectrumCount, n, rho)
             case .single: Self.divide(Float.self, freq, UnsafeRawPointer(spectrum.pointer), plan.spectrumCount, n, rho)
             }
-            plan.backward(freq, grid)
+            try plan.backward(freq, grid)
             x.copyMemory(from: grid, byteCount: gridCount * realSize)
         }
     }

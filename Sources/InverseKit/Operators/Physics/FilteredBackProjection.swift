@@ -65,7 +65,7 @@ public enum FilteredBackProjection {
             h.pointer[n] = -1 / (Double.pi * distance * Double.pi * distance)
         }
         let spectrum = try AlignedBuffer<Double>(count: 2 * plan.spectrumCount)
-        plan.forward(UnsafeMutableRawPointer(h.pointer), UnsafeMutableRawPointer(spectrum.pointer))
+        try plan.forward(UnsafeMutableRawPointer(h.pointer), UnsafeMutableRawPointer(spectrum.pointer))
         let response = try AlignedBuffer<Double>(count: plan.spectrumCount)
         for k in 0..<plan.spectrumCount {
             // Half spectrum: k is the frequency index, k / size cycles per sample.
@@ -102,13 +102,13 @@ public enum FilteredBackProjection {
         for a in 0..<angles {
             row.pointer.update(repeating: 0, count: size)
             for k in 0..<bins { row.pointer[k] = sinogram[a * bins + k] }
-            plan.forward(UnsafeMutableRawPointer(row.pointer), UnsafeMutableRawPointer(spectrum.pointer))
+            try plan.forward(UnsafeMutableRawPointer(row.pointer), UnsafeMutableRawPointer(spectrum.pointer))
             // The ramp's factor 2 and the inverse DFT's 1/size; the back-projection divides by 2.
             for k in 0..<plan.spectrumCount {
                 spectrum.pointer[2 * k] *= h.pointer[k] / Double(size)
                 spectrum.pointer[2 * k + 1] *= h.pointer[k] / Double(size)
             }
-            plan.backward(UnsafeMutableRawPointer(spectrum.pointer), UnsafeMutableRawPointer(row.pointer))
+            try plan.backward(UnsafeMutableRawPointer(spectrum.pointer), UnsafeMutableRawPointer(row.pointer))
             for k in -margin..<(bins + margin) {
                 out.pointer[a * width + k + margin] = row.pointer[(k + size) % size]
             }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Undersampled Fourier transform of 2-D or 3-D complex images: single-coil MRI, and multi-coil
 /// SENSE with given coil sensitivity maps.
 ///
@@ -16,9 +20,13 @@ public final class FourierOperator: LinearOperator {
     private let mask: AlignedBuffer<UInt8>?
     private let coils: AlignedBuffer<UInt8>?
     private let imageShape: [Int]
-    private let fftshift: AlignedBuffer<Int>?
-    private let ifftshift: AlignedBuffer<Int>?
-    /// Three complex images: the transform's input and output, and a normal solve's spectrum.
+    /// Per axis, the roll that centring applies: floor(n / 2), or 0 uncentred.
+    private let shifts: [Int]
+    /// Per output element j: mask(j) / sqrt(N) times the centring phase (below). Real when every
+    /// phase is +-1 (uncentred, or all extents even), else complex (interleaved).
+    private let weights: AlignedBuffer<UInt8>
+    private let complexWeights: Bool
+    /// Three complex images: the transform's input, its output, and a copy for unaligned arrays.
     private let work: Workspace
 
     /// `mask`: nil for full sampling, else `count(shape)` values 0 or 1 with at least one 1.
@@ -54,7 +62,8 @@ public final class FourierOperator: LinearOperator {
         self.centered = centered
         self.coilCount = coilMaps == nil ? 1 : coils
         self.imageShape = shape
-        (fftshift, ifftshift) = centered ? try Self.shiftPermutations(shape) : (nil, nil)
+        shifts = shape.map { centered ? $0 / 2 : 0 }
+        (weights, complexWeights) = try Self.outputWeights(shape, shifts: shifts, mask: maskValues, precision: precision)
         work = try Workspace(bytes: 3 * Self.imageBytes(count, type))
         try super.init(inputShape: shape, outputShape: coilMaps == nil ? shape : [coils] + shape,
                        inputType: type, outputType: type)
@@ -83,6 +92,78 @@ public final class FourierOperator: LinearOperator {
         return true
     }
 
+    // The centred transform without permutation tables. numpy's ifftshift rolls each axis by
+    // -h (h = floor(n / 2)), which the DFT turns into the phase e^{2 pi i k h / n} at frequency k,
+    // and fftshift then rolls by +h. So output j is W(j) X(pi(j)), X the plain DFT and
+    // pi(j) = (j - h) mod n per axis: a roll, which along the last axis is two contiguous runs.
+    // For even n the phase is (-1)^k, so the weights stay real.
+
+    /// Per axis, e^{2 pi i k h / n} for k < n, exact where it is +-1.
+    private static func phases(_ n: Int, _ h: Int) -> [(Double, Double)] {
+        (0..<n).map { k in
+            let r = k * h % n
+            if r == 0 { return (1, 0) }
+            if 2 * r == n { return (-1, 0) }
+            let angle = 2 * Double.pi * Double(r) / Double(n)
+            return (cos(angle), sin(angle))
+        }
+    }
+
+    /// W(j) = mask(j) / sqrt(N) times the product over axes of the phase at pi(j).
+    private static func outputWeights(_ shape: [Int], shifts: [Int], mask: UnsafeBufferPointer<Double>?,
+                                      precision: ScalarType.Precision) throws -> (AlignedBuffer<UInt8>, Bool) {
+        let tables = zip(shape, shifts).map { phases($0, $1) }
+        let complex = tables.contains { $0.contains { $0.1 != 0 } }
+        let n = shape.reduce(1, *), components = complex ? 2 : 1
+        let values = try AlignedBuffer<Double>(count: components * n)
+        let scale = 1 / Double(n).squareRoot()
+        var index = [Int](repeating: 0, count: shape.count)
+        for j in 0..<n {
+            var re = (mask?[j] ?? 1) * scale, im = 0.0
+            for axis in 0..<shape.count {
+                let (pr, pi) = tables[axis][(index[axis] - shifts[axis] + shape[axis]) % shape[axis]]
+                (re, im) = (re * pr - im * pi, re * pi + im * pr)
+            }
+            values.pointer[components * j] = re
+            if complex { values.pointer[2 * j + 1] = im }
+            var axis = shape.count - 1
+            while axis >= 0 {
+                index[axis] += 1
+                if index[axis] < shape[axis] { break }
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        return (try AlignedBuffer(reals: UnsafeBufferPointer(start: values.pointer, count: components * n),
+                                  precision: precision), complex)
+    }
+
+    /// body(j, k, length) for the runs of output elements j..<j+length whose spectrum elements
+    /// pi(j) are k..<k+length, over output rows (all axes but the last) in `rows`.
+    @inline(__always)
+    private func forEachRun(rows: Range<Int>, _ body: (Int, Int, Int) -> Void) {
+        let rank = imageShape.count, last = imageShape[rank - 1], h = shifts[rank - 1]
+        for r in rows {
+            var rest = r, k = 0, stride = last
+            for axis in (0..<(rank - 1)).reversed() {
+                let e = imageShape[axis], i = rest % e
+                rest /= e
+                k += (i - shifts[axis] + e) % e * stride
+                stride *= e
+            }
+            let j = r * last
+            body(j + h, k, last - h)
+            if h > 0 { body(j, k + last - h, h) }
+        }
+    }
+
+    /// forEachRun over all rows, split between threads; `reals` is the work per element.
+    @inline(__always)
+    private func eachRun(reals: Int, _ body: @escaping (Int, Int, Int) -> Void) {
+        let last = imageShape[imageShape.count - 1], rows = plan.count / last
+        ParallelLoops.ranges(rows, work: reals * plan.count) { range in self.forEachRun(rows: range, body) }
+    }
+
     /// One complex image's bytes, rounded up to whole cache lines.
     private static func imageBytes(_ count: Int, _ type: ScalarType) -> Int { (count * type.size + 63) / 64 * 64 }
 
@@ -98,15 +179,15 @@ public final class FourierOperator: LinearOperator {
 
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
         switch precision {
-        case .double: try withImages(Double.self) { a, b, _ in run(Double.self, x, y, a, b, adjoint: false) }
-        case .single: try withImages(Float.self) { a, b, _ in run(Float.self, x, y, a, b, adjoint: false) }
+        case .double: try withImages(Double.self) { a, b, c in try forward(Double.self, x, y, a, b, c) }
+        case .single: try withImages(Float.self) { a, b, c in try forward(Float.self, x, y, a, b, c) }
         }
     }
 
     override public func backward(_ y: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
         switch precision {
-        case .double: try withImages(Double.self) { a, b, _ in run(Double.self, y, x, a, b, adjoint: true) }
-        case .single: try withImages(Float.self) { a, b, _ in run(Float.self, y, x, a, b, adjoint: true) }
+        case .double: try withImages(Double.self) { a, b, c in try adjoint(Double.self, y, x, a, b, c) }
+        case .single: try withImages(Float.self) { a, b, c in try adjoint(Float.self, y, x, a, b, c) }
         }
     }
 
@@ -116,105 +197,145 @@ public final class FourierOperator: LinearOperator {
     override public func normalSolve(rho: Double, _ b: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
         guard coils == nil else { return try super.normalSolve(rho: rho, b, into: x) }
         switch precision {
-        case .double: try solve(Double.self, rho, b, x)
-        case .single: try solve(Float.self, rho, b, x)
+        case .double: try withImages(Double.self) { a, s, _ in try solve(Double.self, rho, b, x, a, s) }
+        case .single: try withImages(Float.self) { a, s, _ in try solve(Float.self, rho, b, x, a, s) }
         }
     }
 
-    private func solve<T: BinaryFloatingPoint>(_: T.Type, _ rho: Double, _ b: UnsafeRawPointer,
-                                               _ x: UnsafeMutableRawPointer) throws {
-        let n = plan.count
-        try withImages(T.self) { work, spectrum, k in
-            run(T.self, b, UnsafeMutableRawPointer(k), work, spectrum, adjoint: false, masked: false)
-            let m = mask.map { UnsafeRawPointer($0.pointer).assumingMemoryBound(to: T.self) }
-            for j in 0..<n {
-                let factor = 1 / ((m?[j] ?? 1) + T(rho))
-                k[2 * j] *= factor
-                k[2 * j + 1] *= factor
+    /// The plain DFT of `source` into `spectrum`, through `copy` when FFTW cannot read `source`
+    /// in place (alignment).
+    private func transform<T>(_ source: UnsafeRawPointer, _ spectrum: UnsafeMutablePointer<T>, _ copy: UnsafeMutablePointer<T>) throws {
+        var input = UnsafeMutableRawPointer(mutating: source)
+        if !FFTPlan.isAligned(source) {
+            copy.update(from: source.assumingMemoryBound(to: T.self), count: 2 * plan.count)
+            input = UnsafeMutableRawPointer(copy)
+        }
+        // Out of place, FFTW's complex transforms leave their input as it was.
+        try plan.forward(input, UnsafeMutableRawPointer(spectrum))
+    }
+
+    /// The unnormalised inverse DFT of `spectrum` (overwritten) into `target`, through `copy`
+    /// when `target` is unaligned.
+    private func inverse<T>(_ spectrum: UnsafeMutablePointer<T>, _ target: UnsafeMutableRawPointer, _ copy: UnsafeMutablePointer<T>) throws {
+        if FFTPlan.isAligned(target) {
+            try plan.backward(UnsafeMutableRawPointer(spectrum), target)
+        } else {
+            try plan.backward(UnsafeMutableRawPointer(spectrum), UnsafeMutableRawPointer(copy))
+            target.assumingMemoryBound(to: T.self).update(from: copy, count: 2 * plan.count)
+        }
+    }
+
+    /// A^H A = (1/N) F^H diag(M) F once the centring is undone (its phases cancel), and the
+    /// spectrum element pi(j) carries mask(j).
+    private func solve<T: BinaryFloatingPoint>(_: T.Type, _ rho: Double, _ b: UnsafeRawPointer, _ x: UnsafeMutableRawPointer,
+                                               _ copy: UnsafeMutablePointer<T>, _ spectrum: UnsafeMutablePointer<T>) throws {
+        try transform(b, spectrum, copy)
+        let m = mask.map { UnsafeRawPointer($0.pointer).assumingMemoryBound(to: T.self) }
+        let n = Double(plan.count)
+        eachRun(reals: 3) { j, k, length in
+            for t in 0..<length {
+                let factor = T(1 / (n * (Double(m?[j + t] ?? 1) + rho)))
+                spectrum[2 * (k + t)] *= factor
+                spectrum[2 * (k + t) + 1] *= factor
             }
-            run(T.self, UnsafeRawPointer(k), x, work, spectrum, adjoint: true, masked: false)
         }
+        try inverse(spectrum, x, copy)
     }
 
-    /// The transform (or its adjoint) with `a` and `b` as its two work images.
-    private func run<T: BinaryFloatingPoint>(_: T.Type, _ source: UnsafeRawPointer, _ target: UnsafeMutableRawPointer,
-                                             _ a: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>,
-                                             adjoint: Bool, masked: Bool = true) {
+    /// y_c = W . pi(F (s_c . x)) per coil.
+    private func forward<T: BinaryFloatingPoint>(_: T.Type, _ source: UnsafeRawPointer, _ target: UnsafeMutableRawPointer,
+                                                 _ a: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>,
+                                                 _ copy: UnsafeMutablePointer<T>) throws {
         let n = plan.count
-        let scale = T(1 / Double(n).squareRoot())
-        let m = masked ? mask.map { UnsafeRawPointer($0.pointer).assumingMemoryBound(to: T.self) } : nil
+        let x = source.assumingMemoryBound(to: T.self), y = target.assumingMemoryBound(to: T.self)
         let s = coils.map { UnsafeRawPointer($0.pointer).assumingMemoryBound(to: T.self) }
-        let src = source.assumingMemoryBound(to: T.self), dst = target.assumingMemoryBound(to: T.self)
-        if adjoint { dst.update(repeating: 0, count: 2 * n) }
         for c in 0..<coilCount {
-            if !adjoint {
-                // image (times coil map) -> shifted -> DFT -> shifted, masked, scaled
-                for i in 0..<n {
-                    var re = src[2 * i], im = src[2 * i + 1]
-                    if let s {
-                        let sr = s[2 * (c * n + i)], si = s[2 * (c * n + i) + 1]
-                        (re, im) = (sr * re - si * im, sr * im + si * re)
+            if let s {
+                let map = s + 2 * c * n
+                ParallelLoops.ranges(n, work: 6 * n) { range in
+                    for i in range {
+                        let (sr, si, re, im) = (map[2 * i], map[2 * i + 1], x[2 * i], x[2 * i + 1])
+                        a[2 * i] = sr * re - si * im
+                        a[2 * i + 1] = sr * im + si * re
                     }
-                    let j = centered ? shifted(i, forward: false) : i
-                    a[2 * j] = re
-                    a[2 * j + 1] = im
                 }
-                plan.forward(UnsafeMutableRawPointer(a), UnsafeMutableRawPointer(b))
-                let out = dst + 2 * c * n
-                for i in 0..<n {
-                    let j = centered ? shifted(i, forward: true) : i
-                    let w = (m?[j] ?? 1) * scale
-                    out[2 * j] = w * b[2 * i]
-                    out[2 * j + 1] = w * b[2 * i + 1]
-                }
+                try transform(UnsafeRawPointer(a), b, copy)
             } else {
-                // k-space -> masked, unshifted -> inverse DFT -> unshifted -> times conj(coil map), summed
-                let input = src + 2 * c * n
-                for j in 0..<n {
-                    let i = centered ? shifted(j, forward: false) : j
-                    let w = (m?[j] ?? 1) * scale
-                    b[2 * i] = w * input[2 * j]
-                    b[2 * i + 1] = w * input[2 * j + 1]
-                }
-                plan.backward(UnsafeMutableRawPointer(b), UnsafeMutableRawPointer(a))
-                for i in 0..<n {
-                    let j = centered ? shifted(i, forward: true) : i
-                    var re = a[2 * i], im = a[2 * i + 1]
-                    if let s {
-                        let sr = s[2 * (c * n + j)], si = -s[2 * (c * n + j) + 1]
-                        (re, im) = (sr * re - si * im, sr * im + si * re)
-                    }
-                    dst[2 * j] += re
-                    dst[2 * j + 1] += im
+                try transform(source, b, copy)
+            }
+            weigh(T.self, b, into: y + 2 * c * n)
+        }
+    }
+
+    /// x = sum_c conj(s_c) . F^H pi^-1(conj(W) . y_c).
+    private func adjoint<T: BinaryFloatingPoint>(_: T.Type, _ source: UnsafeRawPointer, _ target: UnsafeMutableRawPointer,
+                                                 _ a: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>,
+                                                 _ copy: UnsafeMutablePointer<T>) throws {
+        let n = plan.count
+        let y = source.assumingMemoryBound(to: T.self), x = target.assumingMemoryBound(to: T.self)
+        guard let s = coils.map({ UnsafeRawPointer($0.pointer).assumingMemoryBound(to: T.self) }) else {
+            unweigh(T.self, y, into: b)
+            try inverse(b, target, copy)
+            return
+        }
+        for c in 0..<coilCount {
+            unweigh(T.self, y + 2 * c * n, into: b)
+            try plan.backward(UnsafeMutableRawPointer(b), UnsafeMutableRawPointer(a))
+            let map = s + 2 * c * n, first = c == 0
+            ParallelLoops.ranges(n, work: 8 * n) { range in
+                for i in range {
+                    let (sr, si, re, im) = (map[2 * i], map[2 * i + 1], a[2 * i], a[2 * i + 1])
+                    let (pr, pi) = (sr * re + si * im, sr * im - si * re)
+                    x[2 * i] = first ? pr : x[2 * i] + pr
+                    x[2 * i + 1] = first ? pi : x[2 * i + 1] + pi
                 }
             }
         }
     }
 
-    /// The flat index that element `i` moves to under fftshift (forward) or ifftshift (backward).
-    @inline(__always)
-    private func shifted(_ i: Int, forward: Bool) -> Int {
-        forward ? fftshift!.pointer[i] : ifftshift!.pointer[i]
+    /// y(j) = W(j) spectrum(pi(j)).
+    private func weigh<T: BinaryFloatingPoint>(_: T.Type, _ spectrum: UnsafeMutablePointer<T>, into y: UnsafeMutablePointer<T>) {
+        let w = UnsafeRawPointer(weights.pointer).assumingMemoryBound(to: T.self)
+        if complexWeights {
+            eachRun(reals: 6) { j, k, length in
+                let o = y + 2 * j, f = spectrum + 2 * k, v = w + 2 * j
+                for t in 0..<length {
+                    let (wr, wi, re, im) = (v[2 * t], v[2 * t + 1], f[2 * t], f[2 * t + 1])
+                    o[2 * t] = wr * re - wi * im
+                    o[2 * t + 1] = wr * im + wi * re
+                }
+            }
+        } else {
+            eachRun(reals: 5) { j, k, length in
+                let o = y + 2 * j, f = spectrum + 2 * k, v = w + j
+                for t in 0..<length {
+                    o[2 * t] = v[t] * f[2 * t]
+                    o[2 * t + 1] = v[t] * f[2 * t + 1]
+                }
+            }
+        }
     }
 
-    /// fftshift and ifftshift as permutations of flat indices (inverse of each other).
-    private static func shiftPermutations(_ shape: [Int]) throws -> (AlignedBuffer<Int>, AlignedBuffer<Int>) {
-        let n = shape.reduce(1, *)
-        let forwardTable = try AlignedBuffer<Int>(count: n), backwardTable = try AlignedBuffer<Int>(count: n)
-        let forward = forwardTable.pointer, backward = backwardTable.pointer
-        for i in 0..<n {
-            var rest = i, moved = 0, step = 1
-            for axis in (0..<shape.count).reversed() {
-                let extent = shape[axis]
-                let k = rest % extent
-                rest /= extent
-                let half: Int = extent / 2
-                moved += ((k + half) % extent) * step
-                step *= extent
+    /// spectrum(pi(j)) = conj(W(j)) y(j): the adjoint of `weigh`.
+    private func unweigh<T: BinaryFloatingPoint>(_: T.Type, _ y: UnsafePointer<T>, into spectrum: UnsafeMutablePointer<T>) {
+        let w = UnsafeRawPointer(weights.pointer).assumingMemoryBound(to: T.self)
+        if complexWeights {
+            eachRun(reals: 6) { j, k, length in
+                let i = y + 2 * j, f = spectrum + 2 * k, v = w + 2 * j
+                for t in 0..<length {
+                    let (wr, wi, re, im) = (v[2 * t], v[2 * t + 1], i[2 * t], i[2 * t + 1])
+                    f[2 * t] = wr * re + wi * im
+                    f[2 * t + 1] = wr * im - wi * re
+                }
             }
-            forward[i] = moved
-            backward[moved] = i
+        } else {
+            eachRun(reals: 5) { j, k, length in
+                let i = y + 2 * j, f = spectrum + 2 * k, v = w + j
+                for t in 0..<length {
+                    f[2 * t] = v[t] * i[2 * t]
+                    f[2 * t + 1] = v[t] * i[2 * t + 1]
+                }
+            }
         }
-        return (forwardTable, backwardTable)
     }
 }

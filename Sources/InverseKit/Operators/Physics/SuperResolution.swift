@@ -72,7 +72,7 @@ public final class SuperResolutionOperator: LinearOperator {
         let n = plan.count
         let placed = try AlignedBuffer<Double>(repeating: 0, count: 2 * n)
         MultiIndex.placeKernel(kernel, kernelShape, on: inputShape, centered: true, into: placed.pointer, stride: 2)
-        plan.forward(UnsafeMutableRawPointer(placed.pointer), UnsafeMutableRawPointer(kernelSpectrum.pointer))
+        try plan.forward(UnsafeMutableRawPointer(placed.pointer), UnsafeMutableRawPointer(kernelSpectrum.pointer))
     }
 
     override public func forward(_ x: UnsafeRawPointer, into y: UnsafeMutableRawPointer) throws {
@@ -121,12 +121,12 @@ public final class SuperResolutionOperator: LinearOperator {
     override public var hasNormalSolve: Bool { true }
 
     override public func normalSolve(rho: Double, _ b: UnsafeRawPointer, into x: UnsafeMutableRawPointer) throws {
-        try solveWork.with { base in solve(rho, b, x, base.assumingMemoryBound(to: Double.self)) }
+        try solveWork.with { base in try solve(rho, b, x, base.assumingMemoryBound(to: Double.self)) }
     }
 
     /// The normal solve on `memory`: two complex grids, then the low-resolution sums.
     private func solve(_ rho: Double, _ b: UnsafeRawPointer, _ x: UnsafeMutableRawPointer,
-                       _ memory: UnsafeMutablePointer<Double>) {
+                       _ memory: UnsafeMutablePointer<Double>) throws {
         let n = plan.count, lowCount = outputCount
         let work = memory, B = memory + 2 * n, num = B + 2 * n, den = num + 2 * lowCount
         num.update(repeating: 0, count: 3 * lowCount)
@@ -137,7 +137,7 @@ public final class SuperResolutionOperator: LinearOperator {
             }
             work[2 * i + 1] = 0
         }
-        plan.forward(UnsafeMutableRawPointer(work), UnsafeMutableRawPointer(B))
+        try plan.forward(UnsafeMutableRawPointer(work), UnsafeMutableRawPointer(B))
         let K = kernelSpectrum.pointer
         let fold = 1 / Double(n / lowCount)
         for k in 0..<n {
@@ -156,7 +156,7 @@ public final class SuperResolutionOperator: LinearOperator {
             B[2 * k] = (B[2 * k] - (kr * wr - ki * wi)) / rho
             B[2 * k + 1] = (B[2 * k + 1] - (kr * wi + ki * wr)) / rho
         }
-        plan.backward(UnsafeMutableRawPointer(B), UnsafeMutableRawPointer(work))
+        try plan.backward(UnsafeMutableRawPointer(B), UnsafeMutableRawPointer(work))
         let inverse = 1 / Double(n)
         for i in 0..<n {
             let v = work[2 * i] * inverse
