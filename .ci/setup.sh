@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 missing=()
-for pkg in libopenblas-dev liblapacke-dev libfftw3-dev python3-dev valgrind; do
+for pkg in libopenblas-dev liblapacke-dev libfftw3-dev python3-dev valgrind bart; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
