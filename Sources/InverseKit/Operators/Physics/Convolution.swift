@@ -1,5 +1,6 @@
 /// Convolution of a real 1-, 2- or 3-D image with a point-spread function, through FFTW's
-/// real-to-complex transforms (plans and the kernel's spectrum are made once, at creation).
+/// real-to-complex transforms (plans and the kernel's spectrum are made once, at creation), or,
+/// when the kernel is an outer product of short 1-D taps, directly (`SeparableKernel`).
 ///
 /// Boundaries:
 ///  * periodic: y = k (*) x circularly, output shape = image shape; the kernel's centre sits at index
@@ -24,6 +25,9 @@ public final class ConvolutionOperator: LinearOperator {
     private let origin: [Int]
     /// A spectrum, then a real grid (each 64-byte aligned): all an apply or a normal solve needs.
     private let work: Workspace
+    /// Set when the kernel is an outer product of short 1-D taps: applied directly, axis by axis
+    /// (the FFT path then serves only the normal solve).
+    private let separable: SeparableKernel?
 
     /// `kernel`: row-major values of `kernelShape` (same rank as `shape`).
     public init(shape: [Int], kernel: UnsafeBufferPointer<Double>, kernelShape: [Int], boundary: Boundary,
@@ -40,8 +44,10 @@ public final class ConvolutionOperator: LinearOperator {
             throw InverseKitError(.shape, "Invalid kernel: expected \(kernelCount) values, got \(kernel.count)")
         }
         try requireFinite(kernel, "kernel")
-        var grid: [Int] = [], output: [Int] = [], start: [Int] = []
+        var grid: [Int] = [], output: [Int] = [], start: [Int] = [], offsets: [Int] = []
         for (n, k) in zip(shape, kernelShape) {
+            // Where output 0 reads the kernel's tap 0 from: y[i] = sum_a k[a] x[i + offset - a].
+            offsets.append(boundary == .periodic ? k / 2 : boundary == .same ? (k - 1) / 2 : k - 1)
             switch boundary {
             case .periodic:
                 guard k <= n else {
@@ -66,6 +72,8 @@ public final class ConvolutionOperator: LinearOperator {
         let type = ScalarType(precision: precision, complex: false)
         spectrum = try AlignedBuffer(count: plan.spectrumCount * 2 * type.size)
         work = try Workspace(bytes: Self.spectrumBytes(plan, type) + plan.count * type.size)
+        separable = try SeparableKernel.detect(kernel, kernelShape, image: shape, output: output, offsets: offsets,
+                                               periodic: boundary == .periodic, precision: precision)
         try super.init(inputShape: shape, outputShape: output, inputType: type, outputType: type)
         try makeSpectrum(kernel)
     }
@@ -132,6 +140,7 @@ public final class ConvolutionOperator: LinearOperator {
     /// forward: embed x at the origin, multiply by K, crop the output window.
     /// adjoint: embed y at the output window, multiply by conj(K), crop at the origin.
     private func transform(_ source: UnsafeRawPointer, into target: UnsafeMutableRawPointer, adjoint: Bool) throws {
+        if let separable { return try separable.apply(source, into: target, adjoint: adjoint) }
         try withWork { freq, grid in
             // Periodic arrays are the grid itself: transform straight from and to the caller's
             // buffers when FFTW may (r2c leaves its input intact).
