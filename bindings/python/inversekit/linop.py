@@ -331,7 +331,9 @@ _FILTERS = {"ramp": 0, "shepp-logan": 1, "cosine": 2, "hann": 3, "hamming": 4}
 
 
 def convolution(shape, kernel, boundary: str = "periodic") -> LinearOperator:
-    """Convolution of real images of `shape` (1-3 D) with `kernel` (float32 or float64) by FFT.
+    """Convolution of real images of `shape` (1-3 D) with `kernel` (float32 or float64): by FFT,
+    or directly, one pass per axis, when the kernel is an outer product of short 1-D taps (a
+    Gaussian, a box, any 1-D kernel).
 
     boundary "periodic" (circular, kernel centre at k // 2), "same" or "valid" (zeros outside,
     cropped as scipy.signal.convolve's modes)."""
