@@ -742,7 +742,10 @@ IK_API void ik_functional_destroy(ik_functional* f);
  *                                 or diagonal preconditioning (options.precondition).
  *   IK_SOLVER_PROXIMAL_GRADIENT   FISTA: needs the gradient of every F_i and the prox of G; step
  *                                 1 / L from the terms' Lipschitz constants, or backtracking;
- *                                 adaptive restart; options.ista runs plain ISTA.
+ *                                 adaptive restart; options.ista runs plain ISTA. With G = lambda TV
+ *                                 (ik_functional_create_tv, scaled) the certificate pairs the smooth
+ *                                 terms' gradients with the TV prox's dual; it is finite when the
+ *                                 TV functional has a box or options.solution_radius is set.
  *   IK_SOLVER_CONJUGATE_GRADIENT  for quadratic objectives (least squares, Tikhonov, squared norms
  *                                 and their scaled, translated, composed forms).
  *   IK_SOLVER_CGLS, IK_SOLVER_LSQR  for objectives whose every term (and G, if given) is a

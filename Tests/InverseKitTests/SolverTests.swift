@@ -111,6 +111,60 @@ final class SolverTests: XCTestCase {
         }
     }
 
+    /// FISTA with G = lambda TV (prox by the TV solver) is certified through the TV prox's dual, and
+    /// reaches the optimum PDHG certifies on the split form (TV as a term), isotropic and
+    /// anisotropic, with a box; without a box or radius it stays uncertified.
+    func testProximalGradientWithTVIsCertified() throws {
+        let shape = [15, 13], n = 15 * 13, lambda = 0.1
+        let y = noisy(n, seed: 5)
+        let maskValues = (0..<n).map { $0 % 3 == 0 ? 0.0 : 1.0 }
+        let mask = try DiagonalOperator(shape: shape, mask: maskValues, dataType: .float64)
+        let data = try TranslatedFunctional(SquaredL2Norm(shape: shape, type: .float64), offset: zip(y, maskValues).map(*))
+        for norm in [TVNorm.isotropic, .anisotropic] {
+            var tv = TVOptions()
+            tv.norm = norm
+            tv.tolerance = 1e-11
+            tv.maxIterations = 50000
+            tv.lower = 0
+            tv.upper = 1
+            let g = try ScaledFunctional(TVFunctional(shape: shape, type: .float64, options: tv), scale: lambda)
+            let objective = try CompositeObjective(terms: [ObjectiveTerm(data, mask)], g: g, shape: shape, type: .float64)
+            var options = SolverOptions()
+            options.tolerance = 1e-8
+            options.maxIterations = 20000
+            var x = [Double](repeating: 0, count: n)
+            let fista = try x.withUnsafeMutableBytes { try ProximalGradient.solve(objective, x: $0.baseAddress!, options: options) }
+            XCTAssertEqual(fista.stopReason, .converged, "\(norm)")
+            // The split form by PDHG, certified by the composite dual.
+            let grad = try GradientOperator(shape: shape, type: .float64)
+            let penalty: Functional = norm == .isotropic ? try GroupL21Norm(shape: grad.outputShape, type: .float64, axis: 0)
+                : try L1Norm(shape: grad.outputShape, type: .float64)
+            let split = try CompositeObjective(terms: [ObjectiveTerm(data, mask), ObjectiveTerm(ScaledFunctional(penalty, scale: lambda), grad)],
+                                               g: BoxIndicator(shape: shape, type: .float64, lower: 0, upper: 1),
+                                               shape: shape, type: .float64)
+            options.tolerance = 1e-10
+            options.maxIterations = 200_000
+            var z = [Double](repeating: 0, count: n)
+            let pdhg = try z.withUnsafeMutableBytes { try PrimalDual.solve(split, x: $0.baseAddress!, options: options) }
+            XCTAssertEqual(pdhg.stopReason, .converged, "\(norm)")
+            let best = min(fista.primal, pdhg.primal)
+            XCTAssertLessThanOrEqual(fista.primal - best, fista.gap + 1e-12 * best, "\(norm)")
+            XCTAssertLessThanOrEqual(pdhg.primal - fista.dual, pdhg.gap + fista.gap + 1e-12 * best, "\(norm)")
+            XCTAssertLessThanOrEqual(fista.dual, pdhg.primal * (1 + 1e-12), "\(norm)")
+            XCTAssertLessThanOrEqual(fista.relativeGap, 1e-8, "\(norm)")
+        }
+        // No box and no radius: G* stays infinite, and the run stops on relative change.
+        var tv = TVOptions()
+        tv.tolerance = 1e-8
+        let g = try ScaledFunctional(TVFunctional(shape: shape, type: .float64, options: tv), scale: lambda)
+        let objective = try CompositeObjective(terms: [ObjectiveTerm(data, mask)], g: g, shape: shape, type: .float64)
+        var options = SolverOptions()
+        options.maxIterations = 200
+        var x = [Double](repeating: 0, count: n)
+        let info = try x.withUnsafeMutableBytes { try ProximalGradient.solve(objective, x: $0.baseAddress!, options: options) }
+        XCTAssertEqual(info.gap, .infinity)
+    }
+
     /// The Lasso by FISTA and by PDHG: both certified, and each certificate bounds the distance to
     /// the better of the two answers.
     func testLassoByTwoSolvers() throws {

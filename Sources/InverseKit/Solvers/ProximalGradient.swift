@@ -9,7 +9,8 @@
 ///
 /// The certificate pairs x with the dual points y_i = grad F_i(K_i x) (`CompositeObjective.dual`):
 /// for the Lasso and other problems where G* becomes finite after scaling this is the classical
-/// duality gap, which tends to 0.
+/// duality gap, which tends to 0. When G is total variation, whose conjugate has no evaluation, the
+/// TV prox's own dual completes the pair (`TVSplitCertificate`).
 public enum ProximalGradient {
     public struct Settings: Sendable {
         /// A fixed step t <= 1 / L; nil uses 1 / L (or backtracking).
@@ -56,6 +57,8 @@ public enum ProximalGradient {
         let termWork = try terms.map { try WorkVectors(count: 1, bytes: $0.functional.bytes) }
         let images = termWork.map { $0[0] }
         let candidates: [[UnsafeRawPointer]] = [images.map { UnsafeRawPointer($0) }]
+        // G = TV: certified through TV's dual (the composite dual needs TV's conjugate).
+        let tvSplit = try TVSplitCertificate(objective)
         // The loop reaches the buffers through raw pointers: keep their owners alive to the end.
         defer { withExtendedLifetime((work, termWork)) {} }
         if options.warmStart {
@@ -115,8 +118,9 @@ public enum ProximalGradient {
                     try terms[i].functional.gradient(images[i], into: images[i])
                 }
                 let change = relativeChange(precision, current, previous, n)
-                if let stop = try monitor.check(iteration: k, x: current, duals: candidates,
-                                                change: change) {
+                let splitDual = try tvSplit?.dual(candidates[0], step: t)
+                if let stop = try monitor.check(iteration: k, x: current, duals: tvSplit == nil ? candidates : [],
+                                                change: change, dualValue: splitDual.map { d in { _ in d } }) {
                     reason = stop
                     break
                 }

@@ -77,6 +77,24 @@ public final class TVFunctional: Functional {
         return try prox.value(values)
     }
 
+    /// Whether per-pixel weights were given.
+    package var isWeighted: Bool {
+        switch engine {
+        case .single(_, let w): return w != nil
+        case .double(_, let w): return w != nil
+        }
+    }
+
+    /// The dual q of the last prox_{tau f}(v) (shape (ndim, shape...), like the gradient's output;
+    /// |q_i| <= tau w_i, and the prox is clip(v + div q) to the solve's accuracy) into `target`, in
+    /// this functional's precision; false, writing nothing, before any prox.
+    package func lastDual(into target: UnsafeMutableRawPointer) -> Bool {
+        switch engine {
+        case .single(let prox, _): return prox.copyDual(into: target.assumingMemoryBound(to: Float.self))
+        case .double(let prox, _): return prox.copyDual(into: target.assumingMemoryBound(to: Double.self))
+        }
+    }
+
     /// Forgets the warm start: the next prox starts cold.
     public func reset() throws {
         try exclusive {

@@ -74,6 +74,14 @@ public final class TVProx<T: BinaryFloatingPoint> {
         try TotalVariation.value(x, grid: grid, norm: options.norm, weights: weights?.buffer, workspace: workspace)
     }
 
+    /// The dual of the last `apply` (components x size, |q_i| <= lambda w_i, its x = clip(y + div q)
+    /// up to the solve's accuracy) into `target`; false, writing nothing, before any apply.
+    package func copyDual(into target: UnsafeMutablePointer<T>) -> Bool {
+        guard dualLambda != nil else { return false }
+        target.update(from: dual.pointer, count: dual.count)
+        return true
+    }
+
     /// Forgets the stored dual: the next `apply` starts cold.
     public func reset() {
         dual.pointer.update(repeating: 0, count: dual.count)
