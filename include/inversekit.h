@@ -12,11 +12,13 @@
  *  2. Enumerations only grow. Status codes are pinned negative values that are never reused.
  *  3. A struct that crosses the boundary is either opaque (used through a pointer) or versioned: its
  *     first field is `struct_size`, which the caller sets (the `*_init` functions do it) and the
- *     library checks. New fields are only appended; a struct of a size this library does not know is
- *     rejected with IK_ERR_STRUCT_VERSION instead of being misread. The `*_init` functions write
- *     the library's own layout, so they are for structs of the header that matches the library; a
- *     binding that cannot be sure of that gives them room for a larger struct and compares the
- *     struct_size they wrote with its own (the Python binding does).
+ *     library checks. New fields are only appended. The library knows the size of each earlier
+ *     header's layout: it reads and writes a caller's struct only up to its struct_size, and the
+ *     fields an older struct lacks take their defaults. A size it does not know is rejected with
+ *     IK_ERR_STRUCT_VERSION instead of being misread. Fill a struct with
+ *     `ik_<name>_init_v2(&s, sizeof s)`, which writes exactly the caller's size and so is safe with
+ *     a newer library; the plain `ik_<name>_init` writes this library's own layout and is only for
+ *     a program built against the matching header.
  *  4. IK_ABI_VERSION changes only when rule 1 or 3 had to be broken. A program compares the
  *     IK_ABI_VERSION it was compiled with against ik_abi_version() at run time.
  *  5. The exported `ik_` symbols are exactly the functions declared here (checked by the test suite
@@ -235,6 +237,9 @@ typedef struct ik_tv_options {
 
 /* Fills *options with the defaults above. NULL is ignored. */
 IK_API void ik_tv_options_init(ik_tv_options* options);
+/* The same for a struct of struct_size bytes (sizeof the caller's): IK_ERR_STRUCT_VERSION, nothing
+ * written, for a size this library does not know. */
+IK_API int ik_tv_options_init_v2(ik_tv_options* options, uint32_t struct_size);
 
 /* What ik_tv_denoise did. Fill with ik_tv_info_init() before passing it. */
 typedef struct ik_tv_info {
@@ -255,6 +260,8 @@ typedef struct ik_tv_info {
 
 /* Fills *info with zeros and sets struct_size. NULL is ignored. */
 IK_API void ik_tv_info_init(ik_tv_info* info);
+/* The same for a struct of struct_size bytes (rule 3). */
+IK_API int ik_tv_info_init_v2(ik_tv_info* info, uint32_t struct_size);
 
 /* The shape of the dual variable of ik_tv_denoise for an array y: (ndim, shape of y...).
  * out_shape receives y->ndim + 1 extents (room for IK_MAX_NDIM is enough); *out_ndim the count.
@@ -722,6 +729,8 @@ typedef struct ik_functional_check_report {
 
 /* Fills *report with NaN and sets struct_size. NULL is ignored. */
 IK_API void ik_functional_check_report_init(ik_functional_check_report* report);
+/* The same for a struct of struct_size bytes (rule 3). */
+IK_API int ik_functional_check_report_init_v2(ik_functional_check_report* report, uint32_t struct_size);
 
 /* Runs the checks at a random point v (entries in [-1, 1)) drawn with `seed`, with step tau (finite,
  * > 0). */
@@ -841,6 +850,8 @@ typedef struct ik_solver_options {
 
 /* Fills *options with the defaults above. NULL is ignored. */
 IK_API void ik_solver_options_init(ik_solver_options* options);
+/* The same for a struct of struct_size bytes (rule 3). */
+IK_API int ik_solver_options_init_v2(ik_solver_options* options, uint32_t struct_size);
 
 typedef struct ik_solver_info {
     uint32_t struct_size; /* sizeof(ik_solver_info); set by ik_solver_info_init */
@@ -860,6 +871,8 @@ typedef struct ik_solver_info {
 
 /* Fills *info with zeros and sets struct_size. NULL is ignored. */
 IK_API void ik_solver_info_init(ik_solver_info* info);
+/* The same for a struct of struct_size bytes (rule 3). */
+IK_API int ik_solver_info_init_v2(ik_solver_info* info, uint32_t struct_size);
 
 /* Minimises sum_i functionals[i](operators[i] x) + g(x). functionals: `count` (>= 0) handles;
  * operators: NULL (all identities) or `count` entries, each NULL (identity) or an operator from x's

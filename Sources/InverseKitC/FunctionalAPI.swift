@@ -292,19 +292,24 @@ public func ikFunctionalCheckReportInit(_ report: UnsafeMutablePointer<ik_functi
                                                 moreau: .nan, prox_optimality: .nan, fenchel_young: .nan, gradient: .nan)
 }
 
+@_cdecl("ik_functional_check_report_init_v2")
+public func ikFunctionalCheckReportInitV2(_ report: UnsafeMutablePointer<ik_functional_check_report>?, _ size: UInt32) -> Int32 {
+    initVersioned(report, size: size, defaults: ik_functional_check_report(struct_size: 0, moreau: .nan, prox_optimality: .nan,
+                                                                          fenchel_young: .nan, gradient: .nan), name: "report")
+}
+
 @_cdecl("ik_functional_check")
 public func ikFunctionalCheck(_ f: OpaquePointer?, _ seed: UInt64, _ tau: Double,
                               _ report: UnsafeMutablePointer<ik_functional_check_report>?) -> Int32 {
     apiCall {
         let functional = try functionalFrom(f)
         let out = try requireOutput(report, "report")
-        try requireStructSize(out.pointee.struct_size, of: ik_functional_check_report.self, name: "report",
-                              initializer: "ik_functional_check_report_init")
+        let size = try versionedSize(out, ik_functional_check_report.self, name: "report")
         let result = try functional.check(seed: seed, step: tau)
-        out.pointee.moreau = result.moreau ?? .nan
-        out.pointee.prox_optimality = result.proxOptimality ?? .nan
-        out.pointee.fenchel_young = result.fenchelYoung ?? .nan
-        out.pointee.gradient = result.gradient ?? .nan
+        writeVersioned(ik_functional_check_report(struct_size: 0, moreau: result.moreau ?? .nan,
+                                                  prox_optimality: result.proxOptimality ?? .nan,
+                                                  fenchel_young: result.fenchelYoung ?? .nan,
+                                                  gradient: result.gradient ?? .nan), to: out, size: size)
     }
 }
 

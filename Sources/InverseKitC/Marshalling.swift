@@ -181,13 +181,88 @@ func requireOutput<T>(_ pointer: UnsafeMutablePointer<T>?, _ name: String) throw
 
 // MARK: Versioned structs
 
-/// A versioned struct's `struct_size` must be this library's: "Invalid options: struct_size 12 is
-/// not 88; fill it with ik_tv_options_init()".
-func requireStructSize<S>(_ size: UInt32, of _: S.Type, name: String, initializer: String) throws {
-    guard size == UInt32(MemoryLayout<S>.size) else {
-        throw CAPIError(IK_ERR_STRUCT_VERSION,
-                        "Invalid \(name): struct_size \(size) is not \(MemoryLayout<S>.size); fill it with \(initializer)()")
+/// A struct that crosses the boundary with its size first (header rule 3). `knownSizes` are the
+/// struct_size values this library accepts: its own and those of earlier headers, each the offset
+/// at which a later-appended field begins. An older caller's struct is read and written only up to
+/// its own size; the fields it lacks take their defaults.
+protocol VersionedStruct {
+    static var knownSizes: [Int] { get }
+    /// The function that fills it, for messages.
+    static var initializer: String { get }
+}
+
+extension VersionedStruct {
+    static var currentSize: Int { MemoryLayout<Self>.size }
+}
+
+/// The struct_size at `pointer`, if it is one this library knows: "Invalid options: struct_size 12
+/// is not one this library knows (88, or 80 from an earlier header); fill it with
+/// ik_solver_options_init_v2(&s, sizeof s)".
+func versionedSize<S: VersionedStruct>(_ pointer: UnsafeRawPointer, _: S.Type, name: String) throws -> Int {
+    try knownSize(Int(pointer.load(as: UInt32.self)), S.self, name: name)
+}
+
+func knownSize<S: VersionedStruct>(_ size: Int, _: S.Type, name: String) throws -> Int {
+    guard S.knownSizes.contains(size) else {
+        let older = S.knownSizes.filter { $0 != S.currentSize }.map(String.init)
+        let list = "\(S.currentSize)" + (older.isEmpty ? "" : ", or \(older.joined(separator: ", ")) from an earlier header")
+        throw CAPIError(IK_ERR_STRUCT_VERSION, "Invalid \(name): struct_size \(size) is not one this library knows (\(list)); fill it with \(S.initializer)_v2(&s, sizeof s)")
     }
+    return size
+}
+
+/// The caller's struct laid over `defaults`: only its struct_size bytes are read.
+func readVersioned<S: VersionedStruct>(_ pointer: UnsafePointer<S>, defaults: S, name: String) throws -> S {
+    let size = try versionedSize(pointer, S.self, name: name)
+    var value = defaults
+    withUnsafeMutableBytes(of: &value) { $0.baseAddress!.copyMemory(from: UnsafeRawPointer(pointer), byteCount: size) }
+    return value
+}
+
+/// Writes the first `size` bytes of `value` (a size from `versionedSize`), with struct_size = size.
+func writeVersioned<S: VersionedStruct>(_ value: S, to pointer: UnsafeMutablePointer<S>, size: Int) {
+    var copy = value
+    withUnsafeMutableBytes(of: &copy) { bytes in
+        bytes.storeBytes(of: UInt32(size), toByteOffset: 0, as: UInt32.self)
+        UnsafeMutableRawPointer(pointer).copyMemory(from: bytes.baseAddress!, byteCount: size)
+    }
+}
+
+/// The body of every `*_init_v2`: the defaults, written for a caller's struct of `size` bytes.
+func initVersioned<S: VersionedStruct>(_ pointer: UnsafeMutablePointer<S>?, size: UInt32, defaults: S, name: String) -> Int32 {
+    apiCall {
+        let target = try requireOutput(pointer, name)
+        writeVersioned(defaults, to: target, size: try knownSize(Int(size), S.self, name: name))
+    }
+}
+
+extension ik_tv_options: VersionedStruct {
+    static var knownSizes: [Int] { [currentSize] }
+    static var initializer: String { "ik_tv_options_init" }
+}
+
+extension ik_tv_info: VersionedStruct {
+    static var knownSizes: [Int] { [currentSize] }
+    static var initializer: String { "ik_tv_info_init" }
+}
+
+extension ik_functional_check_report: VersionedStruct {
+    static var knownSizes: [Int] { [currentSize] }
+    static var initializer: String { "ik_functional_check_report_init" }
+}
+
+extension ik_solver_options: VersionedStruct {
+    // `penalty` (ADMM) and then `precondition` were appended after the struct was first published.
+    static var knownSizes: [Int] {
+        [MemoryLayout<Self>.offset(of: \.penalty)!, MemoryLayout<Self>.offset(of: \.precondition)!, currentSize]
+    }
+    static var initializer: String { "ik_solver_options_init" }
+}
+
+extension ik_solver_info: VersionedStruct {
+    // `check_seconds` and `call_seconds` were appended after the struct was first published.
+    static var knownSizes: [Int] { [MemoryLayout<Self>.offset(of: \.check_seconds)!, currentSize] }
+    static var initializer: String { "ik_solver_info_init" }
 }
 
 // MARK: Core errors

@@ -6,6 +6,15 @@ import InverseKit
 @_cdecl("ik_solver_options_init")
 public func ikSolverOptionsInit(_ options: UnsafeMutablePointer<ik_solver_options>?) {
     guard let options else { return }
+    options.pointee = solverOptionsDefaults()
+}
+
+@_cdecl("ik_solver_options_init_v2")
+public func ikSolverOptionsInitV2(_ options: UnsafeMutablePointer<ik_solver_options>?, _ size: UInt32) -> Int32 {
+    initVersioned(options, size: size, defaults: solverOptionsDefaults(), name: "options")
+}
+
+private func solverOptionsDefaults() -> ik_solver_options {
     var o = ik_solver_options()
     o.struct_size = UInt32(MemoryLayout<ik_solver_options>.size)
     o.method = Int32(IK_SOLVER_PRIMAL_DUAL.rawValue)
@@ -16,7 +25,7 @@ public func ikSolverOptionsInit(_ options: UnsafeMutablePointer<ik_solver_option
     o.relaxation = 1
     o.accelerate = 0
     o.restart = 1
-    options.pointee = o
+    return o
 }
 
 @_cdecl("ik_solver_info_init")
@@ -27,16 +36,15 @@ public func ikSolverInfoInit(_ info: UnsafeMutablePointer<ik_solver_info>?) {
     info.pointee = i
 }
 
+@_cdecl("ik_solver_info_init_v2")
+public func ikSolverInfoInitV2(_ info: UnsafeMutablePointer<ik_solver_info>?, _ size: UInt32) -> Int32 {
+    initVersioned(info, size: size, defaults: ik_solver_info(), name: "info")
+}
+
 /// The options a caller passed (or the defaults), checked field by field.
 private func parseSolverOptions(_ pointer: UnsafePointer<ik_solver_options>?) throws -> ik_solver_options {
-    var o = ik_solver_options()
-    if let pointer {
-        try requireStructSize(pointer.pointee.struct_size, of: ik_solver_options.self, name: "options",
-                              initializer: "ik_solver_options_init")
-        o = pointer.pointee
-    } else {
-        ikSolverOptionsInit(&o)
-    }
+    var o = solverOptionsDefaults()
+    if let pointer { o = try readVersioned(pointer, defaults: o, name: "options") }
     guard (0...5).contains(o.method) else {
         throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid options.method: \(o.method) is not an ik_solver_method")
     }
@@ -96,9 +104,7 @@ public func ikSolve(_ functionals: UnsafePointer<OpaquePointer?>?, _ operators: 
         guard count >= 0 else { throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid count: expected >= 0, got \(count)") }
         if count > 0 && functionals == nil { throw CAPIError(IK_ERR_NULL_POINTER, "Invalid functionals: NULL array") }
         let o = try parseSolverOptions(options)
-        if let info {
-            try requireStructSize(info.pointee.struct_size, of: ik_solver_info.self, name: "info", initializer: "ik_solver_info_init")
-        }
+        let infoSize = try info.map { try versionedSize($0, ik_solver_info.self, name: "info") }
         // Every entry is checked before the list is built.
         for i in 0..<Int(count) {
             _ = try functionalFrom(functionals![i], "functionals[\(i)]")
@@ -163,18 +169,20 @@ public func ikSolve(_ functionals: UnsafePointer<OpaquePointer?>?, _ operators: 
             result = try ConjugateGradient.solve(objective, x: work.pointer, options: settings, callback: callback)
         }
         work.writeBack()
-        if let info {
-            info.pointee.stop_reason = result.stopReason.rawValue
-            info.pointee.iterations = Int64(result.iterations)
-            info.pointee.primal = result.primal
-            info.pointee.dual = result.dual
-            info.pointee.gap = result.gap
-            info.pointee.relative_gap = result.relativeGap
-            info.pointee.seconds = result.seconds
-            info.pointee.primal_step = result.primalStep
-            info.pointee.dual_step = result.dualStep
-            info.pointee.check_seconds = result.checkSeconds
-            info.pointee.call_seconds = result.callSeconds
+        if let info, let infoSize {
+            var i = ik_solver_info()
+            i.stop_reason = result.stopReason.rawValue
+            i.iterations = Int64(result.iterations)
+            i.primal = result.primal
+            i.dual = result.dual
+            i.gap = result.gap
+            i.relative_gap = result.relativeGap
+            i.seconds = result.seconds
+            i.primal_step = result.primalStep
+            i.dual_step = result.dualStep
+            i.check_seconds = result.checkSeconds
+            i.call_seconds = result.callSeconds
+            writeVersioned(i, to: info, size: infoSize)
         }
     }
 }

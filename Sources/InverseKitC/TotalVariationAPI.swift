@@ -6,6 +6,15 @@ import InverseKit
 @_cdecl("ik_tv_options_init")
 public func ikTVOptionsInit(_ options: UnsafeMutablePointer<ik_tv_options>?) {
     guard let options else { return }
+    options.pointee = tvOptionsDefaults()
+}
+
+@_cdecl("ik_tv_options_init_v2")
+public func ikTVOptionsInitV2(_ options: UnsafeMutablePointer<ik_tv_options>?, _ size: UInt32) -> Int32 {
+    initVersioned(options, size: size, defaults: tvOptionsDefaults(), name: "options")
+}
+
+private func tvOptionsDefaults() -> ik_tv_options {
     let defaults = TVOptions()
     var o = ik_tv_options()
     o.struct_size = UInt32(MemoryLayout<ik_tv_options>.size)
@@ -19,7 +28,7 @@ public func ikTVOptionsInit(_ options: UnsafeMutablePointer<ik_tv_options>?) {
     o.upper = defaults.upper
     o.weights = nil
     o.warm_start = 0
-    options.pointee = o
+    return o
 }
 
 @_cdecl("ik_tv_info_init")
@@ -28,6 +37,11 @@ public func ikTVInfoInit(_ info: UnsafeMutablePointer<ik_tv_info>?) {
     var i = ik_tv_info()
     i.struct_size = UInt32(MemoryLayout<ik_tv_info>.size)
     info.pointee = i
+}
+
+@_cdecl("ik_tv_info_init_v2")
+public func ikTVInfoInitV2(_ info: UnsafeMutablePointer<ik_tv_info>?, _ size: UInt32) -> Int32 {
+    initVersioned(info, size: size, defaults: ik_tv_info(), name: "info")
 }
 
 @_cdecl("ik_tv_dual_shape")
@@ -128,8 +142,7 @@ func parseTVOptions(_ options: UnsafePointer<ik_tv_options>?, shape: [Int]) thro
     var weights: ArrayView? = nil
     var warmStart = false
     if let options {
-        let o = options.pointee
-        try requireStructSize(o.struct_size, of: ik_tv_options.self, name: "options", initializer: "ik_tv_options_init")
+        let o = try readVersioned(options, defaults: tvOptionsDefaults(), name: "options")
         guard let norm = TVNorm(rawValue: o.norm) else {
             throw CAPIError(IK_ERR_INVALID_ARGUMENT, "Invalid options.norm: expected 0 or 1, got \(o.norm)")
         }
@@ -151,17 +164,15 @@ func parseTVOptions(_ options: UnsafePointer<ik_tv_options>?, shape: [Int]) thro
     return (settings, weights, warmStart)
 }
 
-/// An info struct, when given, must be of this library's size.
+/// An info struct, when given, must carry a struct_size this library knows.
 func checkInfo(_ info: UnsafeMutablePointer<ik_tv_info>?) throws {
-    if let info {
-        try requireStructSize(info.pointee.struct_size, of: ik_tv_info.self, name: "info", initializer: "ik_tv_info_init")
-    }
+    if let info { _ = try versionedSize(info, ik_tv_info.self, name: "info") }
 }
 
+/// Writes `result` into a checked info struct, up to the caller's struct_size.
 func writeInfo(_ result: TVInfo, to info: UnsafeMutablePointer<ik_tv_info>?) {
-    guard let info else { return }
+    guard let info, let size = try? versionedSize(info, ik_tv_info.self, name: "info") else { return }
     var i = ik_tv_info()
-    i.struct_size = UInt32(MemoryLayout<ik_tv_info>.size)
     i.converged = result.converged ? 1 : 0
     i.iterations = Int64(result.iterations)
     i.primal = result.primal
@@ -169,7 +180,7 @@ func writeInfo(_ result: TVInfo, to info: UnsafeMutablePointer<ik_tv_info>?) {
     i.gap = result.gap
     i.relative_gap = result.relativeGap
     i.threads = Int32(result.threads)
-    info.pointee = i
+    writeVersioned(i, to: info, size: size)
 }
 
 private func denoise<T: BinaryFloatingPoint>(

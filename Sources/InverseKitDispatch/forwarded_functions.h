@@ -6,7 +6,9 @@
     X(ik_status_string) \
     X(ik_last_error_message) \
     X(ik_tv_options_init) \
+    X(ik_tv_options_init_v2) \
     X(ik_tv_info_init) \
+    X(ik_tv_info_init_v2) \
     X(ik_tv_dual_shape) \
     X(ik_tv_denoise) \
     X(ik_tv_value) \
@@ -72,9 +74,12 @@
     X(ik_functional_prox_conjugate) \
     X(ik_functional_tv_info) \
     X(ik_functional_check_report_init) \
+    X(ik_functional_check_report_init_v2) \
     X(ik_functional_check) \
     X(ik_functional_destroy) \
     X(ik_solver_options_init) \
+    X(ik_solver_options_init_v2) \
     X(ik_solver_info_init) \
+    X(ik_solver_info_init_v2) \
     X(ik_solve) \
 

@@ -24,8 +24,16 @@ IK_API void ik_tv_options_init(ik_tv_options* options) {
     IK_FORWARD_VOID(ik_tv_options_init, options);
 }
 
+IK_API int ik_tv_options_init_v2(ik_tv_options* options, uint32_t struct_size) {
+    IK_FORWARD_INT(ik_tv_options_init_v2, options, struct_size);
+}
+
 IK_API void ik_tv_info_init(ik_tv_info* info) {
     IK_FORWARD_VOID(ik_tv_info_init, info);
+}
+
+IK_API int ik_tv_info_init_v2(ik_tv_info* info, uint32_t struct_size) {
+    IK_FORWARD_INT(ik_tv_info_init_v2, info, struct_size);
 }
 
 IK_API int ik_tv_dual_shape(const ik_array* y, int64_t* out_shape, int32_t* out_ndim) {
@@ -288,6 +296,10 @@ IK_API void ik_functional_check_report_init(ik_functional_check_report* report) 
     IK_FORWARD_VOID(ik_functional_check_report_init, report);
 }
 
+IK_API int ik_functional_check_report_init_v2(ik_functional_check_report* report, uint32_t struct_size) {
+    IK_FORWARD_INT(ik_functional_check_report_init_v2, report, struct_size);
+}
+
 IK_API int ik_functional_check(ik_functional* f, uint64_t seed, double tau, ik_functional_check_report* report) {
     IK_FORWARD_INT(ik_functional_check, f, seed, tau, report);
 }
@@ -300,8 +312,16 @@ IK_API void ik_solver_options_init(ik_solver_options* options) {
     IK_FORWARD_VOID(ik_solver_options_init, options);
 }
 
+IK_API int ik_solver_options_init_v2(ik_solver_options* options, uint32_t struct_size) {
+    IK_FORWARD_INT(ik_solver_options_init_v2, options, struct_size);
+}
+
 IK_API void ik_solver_info_init(ik_solver_info* info) {
     IK_FORWARD_VOID(ik_solver_info_init, info);
+}
+
+IK_API int ik_solver_info_init_v2(ik_solver_info* info, uint32_t struct_size) {
+    IK_FORWARD_INT(ik_solver_info_init_v2, info, struct_size);
 }
 
 IK_API int ik_solve(const ik_functional* const* functionals, const ik_linop* const* operators, int32_t count, const ik_functional* g, ik_array* x, const ik_solver_options* options, ik_solver_info* info) {

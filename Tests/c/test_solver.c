@@ -4,6 +4,7 @@
  * alone. */
 #define IK_EXPERIMENTAL_API
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -369,6 +370,31 @@ int main(void) {
     EXPECT(info.primal - p_star <= info.gap + 1e-12 * p_star && info.dual <= p_star * (1 + 1e-12));
     ik_functional_destroy(tv_scaled);
     ik_functional_destroy(tv_g);
+
+    /* Versioned structs (header rule 3): an earlier header's layout, without the appended
+     * `precondition` (options) or the time split (info), is filled by the _v2 init, read and
+     * written only up to its size; a size the library never had is refused. */
+    unsigned char older_options[sizeof(ik_solver_options) + 16], older_info[sizeof(ik_solver_info) + 16];
+    memset(older_options, 0xAB, sizeof older_options);
+    memset(older_info, 0xCD, sizeof older_info);
+    uint32_t options_size = (uint32_t)offsetof(ik_solver_options, precondition);
+    uint32_t info_size = (uint32_t)offsetof(ik_solver_info, check_seconds);
+    EXPECT(ik_solver_options_init_v2((ik_solver_options*)older_options, options_size) == IK_OK);
+    EXPECT(ik_solver_info_init_v2((ik_solver_info*)older_info, info_size) == IK_OK);
+    for (size_t i = options_size; i < sizeof older_options; i++) EXPECT(older_options[i] == 0xAB);
+    ((ik_solver_options*)older_options)->method = IK_SOLVER_PROXIMAL_GRADIENT;
+    ((ik_solver_options*)older_options)->tolerance = 1e-12;
+    EXPECT(ik_solve(lasso_terms, NULL, 1, l1_scaled, &xa, (ik_solver_options*)older_options,
+                    (ik_solver_info*)older_info) == IK_OK);
+    EXPECT(((ik_solver_info*)older_info)->stop_reason == IK_STOP_CONVERGED);
+    EXPECT(((ik_solver_info*)older_info)->struct_size == info_size);
+    for (size_t i = info_size; i < sizeof older_info; i++) EXPECT(older_info[i] == 0xCD);
+    ik_solver_options current;
+    EXPECT(ik_solver_options_init_v2(&current, sizeof current) == IK_OK);
+    EXPECT(current.struct_size == sizeof current && current.tolerance == 1e-4 && current.precondition == 0);
+    EXPECT_ERROR(ik_solver_options_init_v2(&current, 12), IK_ERR_STRUCT_VERSION, "struct_size 12");
+    EXPECT(current.struct_size == sizeof current); /* nothing written */
+    EXPECT_ERROR(ik_solver_info_init_v2(NULL, sizeof(ik_solver_info)), IK_ERR_NULL_POINTER, "info");
 
     user_operator(shape);
     few_view_ct_nonnegative(grad, l21);

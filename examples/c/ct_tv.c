@@ -72,13 +72,13 @@ int main(int argc, char** argv) {
     const ik_linop* operators[2] = {radon, grad};
 
     ik_solver_options options;
-    ik_solver_options_init(&options);
+    CHECK(ik_solver_options_init_v2(&options, sizeof options));
     options.tolerance = 1e-3;
     options.max_iterations = 5000;
     options.check_interval = 50;
     options.precondition = 1; /* steps from the row and column sums of |K|: what CT wants */
     ik_solver_info info;
-    ik_solver_info_init(&info);
+    CHECK(ik_solver_info_init_v2(&info, sizeof info));
     CHECK(ik_solve(terms, operators, 2, nonnegative, &reconstruction, &options, &info));
 
     printf("%ld angles: FBP PSNR %.2f dB, TV PSNR %.2f dB after %lld iterations (%.2f s)\n", angles, psnr(fbp, phantom),

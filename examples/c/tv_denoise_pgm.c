@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
     }
     CHECK_ABI();
     ik_tv_options options;
-    ik_tv_options_init(&options);
+    CHECK(ik_tv_options_init_v2(&options, sizeof options));
     options.lower = 0.0;
     options.upper = 1.0;
     for (int i = 3; i < argc; i++) {
@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
     ik_array x = y;
     x.data = clean;
     ik_tv_info info;
-    ik_tv_info_init(&info);
+    CHECK(ik_tv_info_init_v2(&info, sizeof info));
     CHECK(ik_tv_denoise(&y, &x, NULL, &options, &info));
     printf("%ldx%ld lambda=%g: %lld iterations, relative gap %.2e (%s), %d thread(s)\n", rows, cols,
            options.lambda, (long long)info.iterations, info.relative_gap,

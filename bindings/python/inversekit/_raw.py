@@ -200,19 +200,16 @@ def _check_status(status: int, func, args):
 
 
 def initialized(struct_type, init_name: str):
-    """A `struct_type` filled by the library's `init_name` function. The function writes the
-    struct as the library lays it out, so it is given room for a larger, newer layout first; a
-    library whose layout differs from this binding's (another version, through
+    """A `struct_type` filled by the library's `init_name`_v2, which writes exactly this binding's
+    layout; a library that does not know that layout (a different version, through
     INVERSEKIT_LIBRARY) is refused instead of misread."""
-    size = ctypes.sizeof(struct_type)
-    room = (c_uint8 * max(4096, 4 * size))()
-    init = getattr(lib, init_name)
-    init(ctypes.cast(room, init.argtypes[0]))
-    written = c_uint32.from_buffer(room).value
-    if written != size:
-        raise StructVersionError(f"{struct_type.__name__} is {written} bytes in the library and {size} in this binding: "
-                                 "the binding and libinversekit come from different versions")
-    return struct_type.from_buffer_copy(bytes(room)[:size])
+    struct = struct_type()
+    init = getattr(lib, init_name + "_v2")
+    status = init(ctypes.cast(ctypes.pointer(struct), init.argtypes[0]), ctypes.sizeof(struct_type))
+    if status != 0:
+        raise StructVersionError(f"{struct_type.__name__} ({ctypes.sizeof(struct_type)} bytes in this binding): "
+                                 + lib.ik_last_error_message().decode("utf-8", "replace"))
+    return struct
 
 
 def _declare(name: str, restype, argtypes, status: bool = False) -> None:
@@ -232,7 +229,9 @@ FUNCTIONS = [
     ("ik_status_string", c_char_p, [c_int], False),
     ("ik_last_error_message", c_char_p, [], False),
     ("ik_tv_options_init", None, [POINTER(IkTVOptions)], False),
+    ("ik_tv_options_init_v2", c_int, [POINTER(IkTVOptions), c_uint32], False),
     ("ik_tv_info_init", None, [POINTER(IkTVInfo)], False),
+    ("ik_tv_info_init_v2", c_int, [POINTER(IkTVInfo), c_uint32], False),
     ("ik_tv_dual_shape", c_int, [POINTER(IkArray), POINTER(c_int64), POINTER(c_int32)], True),
     ("ik_tv_denoise", c_int,
      [POINTER(IkArray), POINTER(IkArray), POINTER(IkArray), POINTER(IkTVOptions), POINTER(IkTVInfo)], True),
@@ -314,10 +313,13 @@ FUNCTIONS = [
     ("ik_functional_prox_conjugate", c_int, [c_void_p, POINTER(IkArray), c_double, POINTER(IkArray)], True),
     ("ik_functional_tv_info", c_int, [c_void_p, POINTER(IkTVInfo)], True),
     ("ik_functional_check_report_init", None, [POINTER(IkFunctionalCheckReport)], False),
+    ("ik_functional_check_report_init_v2", c_int, [POINTER(IkFunctionalCheckReport), c_uint32], False),
     ("ik_functional_check", c_int, [c_void_p, c_uint64, c_double, POINTER(IkFunctionalCheckReport)], True),
     ("ik_functional_destroy", None, [c_void_p], False),
     ("ik_solver_options_init", None, [POINTER(IkSolverOptions)], False),
+    ("ik_solver_options_init_v2", c_int, [POINTER(IkSolverOptions), c_uint32], False),
     ("ik_solver_info_init", None, [POINTER(IkSolverInfo)], False),
+    ("ik_solver_info_init_v2", c_int, [POINTER(IkSolverInfo), c_uint32], False),
     ("ik_solve", c_int,
      [POINTER(c_void_p), POINTER(c_void_p), c_int32, c_void_p, POINTER(IkArray), POINTER(IkSolverOptions),
       POINTER(IkSolverInfo)], True),

@@ -221,8 +221,9 @@ def test_memory_exhaustion_raises_memory_error(limit):
 
 
 def test_struct_layouts_are_checked_against_the_library():
-    # The library's init functions write their own layout: a binding whose struct differs (another
-    # version) is refused with a message instead of misreading or overrunning the struct.
+    # The _v2 init functions write exactly the caller's layout: an earlier header's (without the
+    # appended `precondition`) is filled with its defaults, a layout the library never had is refused
+    # with a message instead of being misread or overrun.
     import ctypes
     from inversekit import _raw
     options = _raw.initialized(_raw.IkSolverOptions, "ik_solver_options_init")
@@ -231,5 +232,17 @@ def test_struct_layouts_are_checked_against_the_library():
     class Older(ctypes.Structure):
         _fields_ = _raw.IkSolverOptions._fields_[:-1]
 
-    with pytest.raises(ik.StructVersionError, match="different versions"):
-        _raw.initialized(Older, "ik_solver_options_init")
+    older = _raw.initialized(Older, "ik_solver_options_init")
+    assert older.struct_size == ctypes.sizeof(Older) < ctypes.sizeof(_raw.IkSolverOptions)
+    assert older.tolerance == 1e-4 and older.max_iterations == 1000
+
+    class Unknown(ctypes.Structure):
+        _fields_ = _raw.IkSolverOptions._fields_[:3]
+
+    with pytest.raises(ik.StructVersionError, match="not one this library knows"):
+        _raw.initialized(Unknown, "ik_solver_options_init")
+    # Only the struct's own bytes are written.
+    room = (ctypes.c_uint8 * 256)(*([0xAB] * 256))
+    assert _raw.lib.ik_solver_options_init_v2(ctypes.cast(room, ctypes.POINTER(_raw.IkSolverOptions)),
+                                              ctypes.sizeof(Older)) == 0
+    assert all(b == 0xAB for b in bytes(room)[ctypes.sizeof(Older):])
