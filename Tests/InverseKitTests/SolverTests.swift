@@ -323,12 +323,13 @@ final class SolverTests: XCTestCase {
             let objective = try CompositeObjective(terms: [ObjectiveTerm(data, a), ObjectiveTerm(tv, grad)],
                                                    g: BoxIndicator(nonnegativeShape: shape, type: type), shape: shape, type: type)
             var options = SolverOptions()
-            // float32 PDHG on the KL term stalls near a relative gap of 4e-4 on this problem, with a
-            // provable box as well: the float32 iterates stop moving, not the certificate.
-            options.tolerance = precision == .double ? 1e-9 : (kind == "ct" ? 1e-4 : 1e-3)
+            // In float32, PDHG's fixed point leaves a residual of about ulp(x) / tau in the dual
+            // constraint, which the certificate pays for: on the KL term tau = 0.05 stalls near a
+            // certified 2e-4 (the iterate itself within 1e-8 of the optimum), tau = 0.5 reaches 1e-4.
+            options.tolerance = precision == .double ? 1e-9 : 1e-4
             options.maxIterations = 200_000
             var steps = PrimalDual.Steps()
-            steps.primal = kind == "ct" ? 0.02 : 0.05
+            steps.primal = kind == "ct" ? 0.02 : (precision == .single ? 0.5 : 0.05)
             func run<T: BinaryFloatingPoint>(_: T.Type) throws -> (SolverInfo, [T]) {
                 var x = [T](repeating: 0, count: n)
                 let info = try x.withUnsafeMutableBytes { try PrimalDual.solve(objective, x: $0.baseAddress!, steps: steps, options: options) }
