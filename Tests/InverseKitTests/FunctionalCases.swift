@@ -57,6 +57,8 @@ struct FunctionalCase: CustomStringConvertible {
                             : try L1Norm(shape: shape, type: type)
         case "squared_l2": return try SquaredL2Norm(shape: shape, type: type)
         case "group_l21": return try GroupL21Norm(shape: shape, type: type, axis: Int(try number("axis")))
+        case "scaled_group_l21":
+            return try ScaledFunctional(GroupL21Norm(shape: shape, type: type, axis: Int(try number("axis"))), scale: try number("scale"))
         case "box": return try BoxIndicator(shape: shape, type: type, lower: try number("lower"), upper: try number("upper"))
         case "nonnegative": return try BoxIndicator(nonnegativeShape: shape, type: type)
         case "l2_ball":

@@ -90,8 +90,14 @@ static ik_functional* make_functional(const test_case* c) {
         }
     } else if (strcmp(k, "squared_l2") == 0) {
         EXPECT(ik_functional_create_squared_l2(&f, c->ndim, c->shape, c->dtype) == IK_OK);
-    } else if (strcmp(k, "group_l21") == 0) {
+    } else if (strcmp(k, "group_l21") == 0 || strcmp(k, "scaled_group_l21") == 0) {
         EXPECT(ik_functional_create_group_l21(&f, c->ndim, c->shape, c->dtype, (int32_t)number(c, "axis")) == IK_OK);
+        if (strcmp(k, "scaled_group_l21") == 0) {
+            ik_functional* scaled = NULL;
+            EXPECT(ik_functional_create_scaled(&scaled, f, number(c, "scale")) == IK_OK);
+            ik_functional_destroy(f);
+            f = scaled;
+        }
     } else if (strcmp(k, "box") == 0) {
         EXPECT(ik_functional_create_box(&f, c->ndim, c->shape, c->dtype, number(c, "lower"), number(c, "upper")) == IK_OK);
     } else if (strcmp(k, "nonnegative") == 0) {

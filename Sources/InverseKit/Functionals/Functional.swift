@@ -181,6 +181,14 @@ open class Functional: CustomStringConvertible {
         throw InverseKitError(.internalError, "\(name) does not implement its prox")
     }
 
+    /// prox_{sigma (c f)*}(v) in one pass, for a functional that has such a form (a norm, whose
+    /// conjugate's prox for c f is the projection onto the dual ball of radius c); false, writing
+    /// nothing, otherwise. `ScaledFunctional` tries it before scaling in and out.
+    package func scaledProxConjugate(_ v: UnsafeRawPointer, scale c: Double, step sigma: Double,
+                                     into s: UnsafeMutableRawPointer) throws -> Bool {
+        false
+    }
+
     /// By default the Moreau identity, prox_{sigma f*}(v) = v - sigma prox_{f/sigma}(v / sigma),
     /// in the buffer allocated at creation.
     open func computeProxConjugate(_ v: UnsafeRawPointer, step sigma: Double, into s: UnsafeMutableRawPointer) throws {

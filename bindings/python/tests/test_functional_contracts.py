@@ -72,6 +72,8 @@ def make(kind, dtype, shape, p):
         return fn.squared_l2(shape, dtype)
     if kind == "group_l21":
         return fn.group_l21(shape, int(p["axis"]), dtype)
+    if kind == "scaled_group_l21":
+        return number(p, "scale") * fn.group_l21(shape, int(p["axis"]), dtype)
     if kind == "box":
         return fn.box(shape, number(p, "lower"), number(p, "upper"), dtype)
     if kind == "nonnegative":
@@ -129,7 +131,7 @@ def test_shared_case(case):
 def test_the_case_list_covers_every_factory():
     kinds = {c[1] for c in CASES}
     assert {"l1", "squared_l2", "group_l21", "box", "nonnegative", "l2_ball", "kl", "least_squares", "tikhonov",
-            "tv", "scaled_l1", "translated_l2", "composed_l2", "separable"} <= kinds
+            "tv", "scaled_l1", "scaled_group_l21", "translated_l2", "composed_l2", "separable"} <= kinds
     assert len(CASES) > 30
 
 

@@ -60,6 +60,7 @@ public final class ScaledFunctional: Functional {
 
     override public func computeProxConjugate(_ v: UnsafeRawPointer, step sigma: Double,
                                               into s: UnsafeMutableRawPointer) throws {
+        if try base.scaledProxConjugate(v, scale: scale, step: sigma, into: s) { return }
         Reals.scale(precision, 1 / scale, v, into: s, realCount)
         try base.proxConjugate(s, step: sigma / scale, into: s)
         Reals.scale(precision, scale, s, realCount)

@@ -58,13 +58,23 @@ public final class GroupL21Norm: Functional {
     override public func computeProxConjugate(_ v: UnsafeRawPointer, step sigma: Double,
                                               into s: UnsafeMutableRawPointer) throws {
         // Pulled in by a few rounding units, so that the rounded group stays in the unit ball.
-        scaleGroups(v, s, .project(1 - 4 * precision.unitRoundoff * Double(along).squareRoot()))
+        scaleGroups(v, s, .project(1, inward))
     }
+
+    /// For c ||.||_{2,1}: the projection onto groups of norm <= c, one pass instead of scaling in
+    /// and out.
+    override package func scaledProxConjugate(_ v: UnsafeRawPointer, scale c: Double, step sigma: Double,
+                                              into s: UnsafeMutableRawPointer) throws -> Bool {
+        scaleGroups(v, s, .project(c, inward))
+        return true
+    }
+
+    private var inward: Double { 1 - 4 * precision.unitRoundoff * Double(along).squareRoot() }
 
     /// The factor each group is scaled by, as a function of its norm.
     private enum GroupScaling {
         case shrink(Double)   // max(0, 1 - tau / norm): the prox
-        case project(Double)  // inward / norm outside the unit ball: the conjugate's prox
+        case project(Double, Double)  // radius r, inward: r inward / norm outside the ball of radius r
     }
 
     // Groups run with stride `inner`: their norms are accumulated a tile of inner indices at a
@@ -126,9 +136,62 @@ public final class GroupL21Norm: Functional {
 
     /// out_g = factor(||v_g||) v_g.
     private func scaleGroups(_ v: UnsafeRawPointer, _ out: UnsafeMutableRawPointer, _ scaling: GroupScaling) {
+        // Real groups of 2 or 3 (TV's gradient fields): one vectorised pass.
+        if case .project(let radius, let inward) = scaling, components == 1, along == 2 || along == 3 {
+            switch precision {
+            case .single: project(v.assumingMemoryBound(to: Float.self), out.assumingMemoryBound(to: Float.self), radius * inward)
+            case .double: project(v.assumingMemoryBound(to: Double.self), out.assumingMemoryBound(to: Double.self), radius * inward)
+            }
+            return
+        }
         switch precision {
         case .single: scaleGroups(v.assumingMemoryBound(to: Float.self), out.assumingMemoryBound(to: Float.self), scaling)
         case .double: scaleGroups(v.assumingMemoryBound(to: Double.self), out.assumingMemoryBound(to: Double.self), scaling)
+        }
+    }
+
+    /// Each group of 2 or 3 real components scaled by bound / max(norm, bound): onto the ball of
+    /// radius `bound` (radius times the inward margin), in lane vectors.
+    private func project<T: LaneScalar>(_ v: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ bound: Double) {
+        let inner = inner, along = along, three = along == 3, groups = outer
+        ParallelLoops.ranges(groups * inner, work: 2 * count) { range in
+            typealias V = T.Lanes
+            let w = V.width, b = V(repeating: T(bound))
+            var i = range.lowerBound
+            while i < range.upperBound {
+                // A run within one outer index, so that the components are `inner` apart.
+                let o = i / inner, start = i % inner
+                let end = min(range.upperBound - o * inner, inner)
+                let base = o * along * inner
+                let x0 = v + base, x1 = x0 + inner, x2 = x1 + inner
+                let y0 = out + base, y1 = y0 + inner, y2 = y1 + inner
+                var j = start
+                while j + w <= end {
+                    let a = V.load(x0 + j), c = V.load(x1 + j)
+                    if three {
+                        let d = V.load(x2 + j)
+                        let f = V.ballScale(squaredLength: V.fma(a, a, V.fma(c, c, d * d)), bound: b)
+                        (d * f).store(to: y2 + j)
+                        (a * f).store(to: y0 + j)
+                        (c * f).store(to: y1 + j)
+                    } else {
+                        let f = V.ballScale(squaredLength: V.fma(a, a, c * c), bound: b)
+                        (a * f).store(to: y0 + j)
+                        (c * f).store(to: y1 + j)
+                    }
+                    j += w
+                }
+                while j < end {
+                    let a = Double(x0[j]), c = Double(x1[j]), d = three ? Double(x2[j]) : 0
+                    let norm = (a * a + c * c + d * d).squareRoot()
+                    let f = norm > bound ? bound / norm : 1
+                    y0[j] = T(a * f)
+                    y1[j] = T(c * f)
+                    if three { y2[j] = T(d * f) }
+                    j += 1
+                }
+                i = o * inner + end
+            }
         }
     }
 
@@ -139,8 +202,9 @@ public final class GroupL21Norm: Functional {
                 switch scaling {
                 case .shrink(let tau):
                     for j in 0..<width { let n = factors[j]; factors[j] = n > 0 ? Swift.max(0, 1 - tau / n) : 0 }
-                case .project(let inward):
-                    for j in 0..<width { let n = factors[j]; factors[j] = n > 1 ? inward / n : 1 }
+                case .project(let radius, let inward):
+                    let bound = radius * inward
+                    for j in 0..<width { let n = factors[j]; factors[j] = n > radius ? bound / n : 1 }
                 }
                 for k in 0..<self.along {
                     let offset = (o * self.along + k) * self.inner + start
