@@ -75,6 +75,10 @@ final class FFTPlan {
         self.precision = precision
         count = shape.reduce(1, *)
         let last = shape[shape.count - 1]
+        // FFTW counts in int: the rows of one plan and the elements must fit.
+        guard count <= Int(Int32.max) else {
+            throw InverseKitError(.overflow, "FFT size \(shape) is out of range (\(count) points; at most \(Int32.max))")
+        }
         spectrumCount = kind == .real ? count / last * (last / 2 + 1) : count
         let complexBytes = precision == .single ? 8 : 16
         // Plan on scratch arrays (ESTIMATE does not touch them, but FFTW wants real pointers).

@@ -117,8 +117,8 @@ public final class FourierOperator: LinearOperator {
         let n = shape.reduce(1, *), components = complex ? 2 : 1
         let values = try AlignedBuffer<Double>(count: components * n)
         let scale = 1 / Double(n).squareRoot()
-        var index = [Int](repeating: 0, count: shape.count)
-        for j in 0..<n {
+        var j = 0
+        MultiIndex.forEach(shape) { index in
             var re = (mask?[j] ?? 1) * scale, im = 0.0
             for axis in 0..<shape.count {
                 let (pr, pi) = tables[axis][(index[axis] - shifts[axis] + shape[axis]) % shape[axis]]
@@ -126,13 +126,7 @@ public final class FourierOperator: LinearOperator {
             }
             values.pointer[components * j] = re
             if complex { values.pointer[2 * j + 1] = im }
-            var axis = shape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < shape[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
+            j += 1
         }
         return (try AlignedBuffer(reals: UnsafeBufferPointer(start: values.pointer, count: components * n),
                                   precision: precision), complex)

@@ -110,54 +110,33 @@ final class SeparableKernel {
     }
 
     /// Along the last axis: each row is copied with its halo (wrapped or zero) into a per-thread
-    /// buffer p, then z[i] = sum_b h[m-1-b] p[i + b], a loop over contiguous i per tap.
+    /// buffer p, then z[i] = sum_b h[m-1-b] p[i + b]: m shifted lines of p, summed like the lines
+    /// of the other axes.
     private func lastAxisPass<T: LaneScalar>(_ x: UnsafePointer<T>, _ shape: [Int], _ h: UnsafePointer<T>,
-                                                      _ m: Int, _ offset: Int, _ extent: Int,
-                                                      _ z: UnsafeMutablePointer<T>, _ rowBuffers: UnsafeMutablePointer<T>) {
+                                             _ m: Int, _ offset: Int, _ extent: Int,
+                                             _ z: UnsafeMutablePointer<T>, _ rowBuffers: UnsafeMutablePointer<T>) {
         let n = shape[shape.count - 1], rows = shape.reduce(1, *) / n
         let periodic = periodic, stride = rowReals, first = offset - (m - 1), padded = extent + m - 1
         let parts = min(ParallelLoops.threads(m * rows * extent), rows, ThreadTeam.availableCores)
         _ = ThreadTeam.run(size: parts) { rank, team in
             let p = rowBuffers + rank * stride
-            for r in partitionRange(count: rows, parts: team.size, rank: rank) {
-                let row = x + r * n, out = z + r * extent
-                // p[q] = x[q + first]: a left halo (j < 0), the row, a right halo (j >= n). Periodic
-                // kernels are at most n long, so one wrap suffices.
-                let left = min(max(-first, 0), padded), right = max(min(n - first, padded), left)
-                for q in 0..<left { p[q] = periodic ? row[q + first + n] : 0 }
-                if right > left { (p + left).update(from: row + left + first, count: right - left) }
-                for q in right..<padded { p[q] = periodic ? row[q + first - n] : 0 }
-                // h is reversed here: tap a multiplies p[i + m - 1 - a]. Each output vector is
-                // summed in a register over all taps, then stored once.
-                // Four vectors at a time: one accumulator would wait on each fma's latency.
-                let w = T.Lanes.width
-                var i = 0
-                while i + 4 * w <= extent {
-                    var a0 = T.Lanes(repeating: 0), a1 = a0, a2 = a0, a3 = a0
+            withUnsafeTemporaryAllocation(of: UnsafePointer<T>.self, capacity: m) { sources in
+                withUnsafeTemporaryAllocation(of: T.self, capacity: m) { weights in
+                    guard let v = sources.baseAddress, let t = weights.baseAddress else { return }
                     for b in 0..<m {
-                        let t = T.Lanes(repeating: h[m - 1 - b]), q = p + i + b
-                        a0 = T.Lanes.fma(t, T.Lanes.load(q), a0)
-                        a1 = T.Lanes.fma(t, T.Lanes.load(q + w), a1)
-                        a2 = T.Lanes.fma(t, T.Lanes.load(q + 2 * w), a2)
-                        a3 = T.Lanes.fma(t, T.Lanes.load(q + 3 * w), a3)
+                        v[b] = UnsafePointer(p + b)
+                        t[b] = h[m - 1 - b]
                     }
-                    a0.store(to: out + i)
-                    a1.store(to: out + i + w)
-                    a2.store(to: out + i + 2 * w)
-                    a3.store(to: out + i + 3 * w)
-                    i += 4 * w
-                }
-                while i + w <= extent {
-                    var acc = T.Lanes(repeating: 0)
-                    for b in 0..<m { acc = T.Lanes.fma(T.Lanes(repeating: h[m - 1 - b]), T.Lanes.load(p + i + b), acc) }
-                    acc.store(to: out + i)
-                    i += w
-                }
-                while i < extent {
-                    var acc: T = 0
-                    for b in 0..<m { acc += h[m - 1 - b] * p[i + b] }
-                    out[i] = acc
-                    i += 1
+                    for r in partitionRange(count: rows, parts: team.size, rank: rank) {
+                        let row = x + r * n
+                        // p[q] = x[q + first]: a left halo (j < 0), the row, a right halo (j >= n).
+                        // Periodic kernels are at most n long, so one wrap suffices.
+                        let left = min(max(-first, 0), padded), right = max(min(n - first, padded), left)
+                        for q in 0..<left { p[q] = periodic ? row[q + first + n] : 0 }
+                        if right > left { (p + left).update(from: row + left + first, count: right - left) }
+                        for q in right..<padded { p[q] = periodic ? row[q + first - n] : 0 }
+                        Self.sumLines(v, t, m, extent, into: z + r * extent)
+                    }
                 }
             }
         }
@@ -196,7 +175,8 @@ final class SeparableKernel {
         }
     }
 
-    /// z = sum_c t[c] v[c][0 ..< length], each vector of z summed in a register.
+    /// z = sum_c t[c] v[c][0 ..< length], each vector of z summed in registers (four at a time: one
+    /// accumulator would wait on each fma's latency).
     @inline(__always)
     private static func sumLines<T: LaneScalar>(_ v: UnsafeMutablePointer<UnsafePointer<T>>, _ t: UnsafeMutablePointer<T>,
                                                 _ count: Int, _ length: Int, into z: UnsafeMutablePointer<T>) {
