@@ -289,45 +289,35 @@ public final class FourierOperator: LinearOperator {
 
     /// y(j) = W(j) spectrum(pi(j)).
     private func weigh<T: BinaryFloatingPoint>(_: T.Type, _ spectrum: UnsafeMutablePointer<T>, into y: UnsafeMutablePointer<T>) {
-        let w = UnsafeRawPointer(weights.pointer).assumingMemoryBound(to: T.self)
-        if complexWeights {
-            eachRun(reals: 6) { j, k, length in
-                let o = y + 2 * j, f = spectrum + 2 * k, v = w + 2 * j
-                for t in 0..<length {
-                    let (wr, wi, re, im) = (v[2 * t], v[2 * t + 1], f[2 * t], f[2 * t + 1])
-                    o[2 * t] = wr * re - wi * im
-                    o[2 * t + 1] = wr * im + wi * re
-                }
-            }
-        } else {
-            eachRun(reals: 5) { j, k, length in
-                let o = y + 2 * j, f = spectrum + 2 * k, v = w + j
-                for t in 0..<length {
-                    o[2 * t] = v[t] * f[2 * t]
-                    o[2 * t + 1] = v[t] * f[2 * t + 1]
-                }
-            }
-        }
+        weightedRuns(T.self, UnsafePointer(spectrum), y, adjoint: false)
     }
 
     /// spectrum(pi(j)) = conj(W(j)) y(j): the adjoint of `weigh`.
     private func unweigh<T: BinaryFloatingPoint>(_: T.Type, _ y: UnsafePointer<T>, into spectrum: UnsafeMutablePointer<T>) {
+        weightedRuns(T.self, y, spectrum, adjoint: true)
+    }
+
+    /// One pass over the runs: forward reads the spectrum at pi(j) and writes y(j); adjoint reads
+    /// y(j), multiplies by conj(W(j)) and writes the spectrum at pi(j).
+    private func weightedRuns<T: BinaryFloatingPoint>(_: T.Type, _ source: UnsafePointer<T>, _ target: UnsafeMutablePointer<T>,
+                                                      adjoint: Bool) {
         let w = UnsafeRawPointer(weights.pointer).assumingMemoryBound(to: T.self)
-        if complexWeights {
-            eachRun(reals: 6) { j, k, length in
-                let i = y + 2 * j, f = spectrum + 2 * k, v = w + 2 * j
+        let complex = complexWeights, sign: T = adjoint ? -1 : 1
+        eachRun(reals: complex ? 6 : 5) { j, k, length in
+            let (from, to) = adjoint ? (2 * j, 2 * k) : (2 * k, 2 * j)
+            let i = source + from, o = target + to
+            if complex {
+                let v = w + 2 * j
                 for t in 0..<length {
-                    let (wr, wi, re, im) = (v[2 * t], v[2 * t + 1], i[2 * t], i[2 * t + 1])
-                    f[2 * t] = wr * re + wi * im
-                    f[2 * t + 1] = wr * im - wi * re
+                    let (wr, wi, re, im) = (v[2 * t], sign * v[2 * t + 1], i[2 * t], i[2 * t + 1])
+                    o[2 * t] = wr * re - wi * im
+                    o[2 * t + 1] = wr * im + wi * re
                 }
-            }
-        } else {
-            eachRun(reals: 5) { j, k, length in
-                let i = y + 2 * j, f = spectrum + 2 * k, v = w + j
+            } else {
+                let v = w + j
                 for t in 0..<length {
-                    f[2 * t] = v[t] * i[2 * t]
-                    f[2 * t + 1] = v[t] * i[2 * t + 1]
+                    o[2 * t] = v[t] * i[2 * t]
+                    o[2 * t + 1] = v[t] * i[2 * t + 1]
                 }
             }
         }

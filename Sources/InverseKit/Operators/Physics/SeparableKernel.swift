@@ -83,28 +83,28 @@ final class SeparableKernel {
     }
 
     private func run<T: LaneScalar>(_: T.Type, _ source: UnsafeRawPointer, _ target: UnsafeMutableRawPointer,
-                                             _ adjoint: Bool) throws {
+                                    _ adjoint: Bool) throws {
         try work.with { base in
-            let memory = base.assumingMemoryBound(to: T.self)
-            let temporaries = [memory, memory + imageReals], rows = memory + 2 * imageReals
+            let memory = base.assumingMemoryBound(to: T.self), rows = memory + 2 * imageReals
             let h = UnsafeRawPointer(taps.pointer).assumingMemoryBound(to: T.self)
-            var shape = adjoint ? outputShape : inputShape
-            var from = source.assumingMemoryBound(to: T.self)
-            let d = shape.count
-            // Last axis first (its rows are contiguous), then the others.
-            for (step, axis) in (0..<d).reversed().enumerated() {
-                let m = lengths[axis]
-                let extent = adjoint ? inputShape[axis] : outputShape[axis]
+            let from = adjoint ? outputShape : inputShape, to = adjoint ? inputShape : outputShape
+            var x = source.assumingMemoryBound(to: T.self)
+            let d = from.count
+            // Last axis first (its rows are contiguous), then the others. Before the pass along
+            // `axis`, the later axes already have their new extents and the earlier ones their old.
+            var inner = 1
+            for axis in stride(from: d - 1, through: 0, by: -1) {
+                let m = lengths[axis], outer = from[..<axis].reduce(1, *)
                 let offset = adjoint ? m - 1 - offsets[axis] : offsets[axis]
                 let kernel = h + tapStarts[axis] + (adjoint ? m : 0)
-                let to = step == d - 1 ? target.assumingMemoryBound(to: T.self) : temporaries[step % 2]
+                let z = axis == 0 ? target.assumingMemoryBound(to: T.self) : memory + (d - 1 - axis) % 2 * imageReals
                 if axis == d - 1 {
-                    lastAxisPass(from, shape, kernel, m, offset, extent, to, rows)
+                    lastAxisPass(x, outer, from[axis], kernel, m, offset, to[axis], z, rows)
                 } else {
-                    axisPass(from, shape, axis, kernel, m, offset, extent, to)
+                    axisPass(x, outer, from[axis], inner, kernel, m, offset, to[axis], z)
                 }
-                shape[axis] = extent
-                from = UnsafePointer(to)
+                inner *= to[axis]
+                x = UnsafePointer(z)
             }
         }
     }
@@ -112,10 +112,10 @@ final class SeparableKernel {
     /// Along the last axis: each row is copied with its halo (wrapped or zero) into a per-thread
     /// buffer p, then z[i] = sum_b h[m-1-b] p[i + b]: m shifted lines of p, summed like the lines
     /// of the other axes.
-    private func lastAxisPass<T: LaneScalar>(_ x: UnsafePointer<T>, _ shape: [Int], _ h: UnsafePointer<T>,
+    /// `rows` rows of `n` to rows of `extent`.
+    private func lastAxisPass<T: LaneScalar>(_ x: UnsafePointer<T>, _ rows: Int, _ n: Int, _ h: UnsafePointer<T>,
                                              _ m: Int, _ offset: Int, _ extent: Int,
                                              _ z: UnsafeMutablePointer<T>, _ rowBuffers: UnsafeMutablePointer<T>) {
-        let n = shape[shape.count - 1], rows = shape.reduce(1, *) / n
         let periodic = periodic, stride = rowReals, first = offset - (m - 1), padded = extent + m - 1
         let parts = min(ParallelLoops.threads(m * rows * extent), rows, ThreadTeam.availableCores)
         _ = ThreadTeam.run(size: parts) { rank, team in
@@ -144,10 +144,10 @@ final class SeparableKernel {
 
     /// Along another axis: each output line of the axis is a sum of m whole input lines (the
     /// inner block of later axes, contiguous), so the loop over that block vectorises.
-    private func axisPass<T: LaneScalar>(_ x: UnsafePointer<T>, _ shape: [Int], _ axis: Int,
-                                                  _ h: UnsafePointer<T>, _ m: Int, _ offset: Int, _ extent: Int,
-                                                  _ z: UnsafeMutablePointer<T>) {
-        let n = shape[axis], inner = shape[(axis + 1)...].reduce(1, *), outer = shape[..<axis].reduce(1, *)
+    /// `outer` blocks of `n` lines of `inner` to blocks of `extent` lines.
+    private func axisPass<T: LaneScalar>(_ x: UnsafePointer<T>, _ outer: Int, _ n: Int, _ inner: Int,
+                                         _ h: UnsafePointer<T>, _ m: Int, _ offset: Int, _ extent: Int,
+                                         _ z: UnsafeMutablePointer<T>) {
         let periodic = periodic, lines = outer * extent
         ParallelLoops.ranges(lines, work: m * lines * inner) { range in
             // The input lines of one output line and their taps, on the stack.
