@@ -5,6 +5,7 @@
  * by one whose shape overflows (which the library must refuse), so any crash, hang or leak is the
  * library's. Build and run: see Tests/fuzz/README.md. */
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +234,9 @@ static ik_solver_options decode_solver_options(reader* r) {
     ik_solver_options o;
     ik_solver_options_init(&o);
     if (u8(r) % 8 == 0) o.struct_size = (uint32_t)u8(r);
+    /* An earlier header's layout, or a size the library does not know (then nothing is written). */
+    if (u8(r) % 4 == 0)
+        ik_solver_options_init_v2(&o, u8(r) % 2 ? (uint32_t)offsetof(ik_solver_options, precondition) : (uint32_t)u8(r));
     o.method = (int32_t)(u8(r) % 7) - 1;
     o.tolerance = u8(r) % 2 ? scalar(r) : 1e-3;
     o.change_tolerance = u8(r) % 2 ? scalar(r) : 1e-4;
@@ -507,6 +511,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             ik_functional_check_report report;
             ik_functional_check_report_init(&report);
             if (u8(&r) % 8 == 0) report.struct_size = 5;
+            if (u8(&r) % 8 == 0) ik_functional_check_report_init_v2(&report, (uint32_t)u8(&r));
             if (functional_size(f) <= MAX_ELEMENTS)
                 ik_functional_check(f, u64(&r), scalar(&r), u8(&r) % 8 ? &report : NULL);
             ik_tv_info info;
@@ -524,6 +529,8 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             ik_solver_info info;
             ik_solver_info_init(&info);
             if (u8(&r) % 8 == 0) info.struct_size = 7;
+            if (u8(&r) % 4 == 0)
+                ik_solver_info_init_v2(&info, u8(&r) % 2 ? (uint32_t)offsetof(ik_solver_info, check_seconds) : (uint32_t)u8(&r));
             int32_t count = (int32_t)(u8(&r) % 4) - 1;
             const ik_functional* list[2] = {f, funcs[u8(&r) % POOL]};
             const ik_linop* maps[2] = {u8(&r) % 2 ? any : NULL, u8(&r) % 2 ? ops[u8(&r) % POOL] : NULL};
